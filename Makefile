@@ -1,0 +1,36 @@
+# Two commands on a fresh machine:
+#   make run    set up, then run all three applications locally (Ctrl-C stops them)
+#   make test   set up, then run the test suite on a real local Ray cluster
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+# A Hugging Face id or a local directory (for machines without the model hub): make run MODEL=/models/t5-small
+MODEL ?=
+CONFIG := deploy/serve_config.yaml
+# Ray 2.60 turns on token auth for local clusters, which the serve/ray CLI then need passed;
+# local development binds to 127.0.0.1 and runs without it.
+export RAY_AUTH_MODE ?= disabled
+
+.PHONY: setup run test clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+run: setup
+ifeq ($(MODEL),)
+	$(BIN)/serve run $(CONFIG)
+else
+	$(BIN)/python -m textml.serve_config $(CONFIG) --model $(MODEL) -o build/serve_config.yaml
+	$(BIN)/serve run build/serve_config.yaml
+endif
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build

@@ -1,0 +1,67 @@
+"""Reading deploy/serve_config.yaml and deriving local variants of it (an offline model, other ports).
+
+    python -m textml.serve_config deploy/serve_config.yaml --model /models/t5-small -o build/serve_config.yaml
+"""
+
+import argparse
+import copy
+from pathlib import Path
+
+import yaml
+from ray.serve.schema import ServeDeploySchema
+
+MODEL_DEPLOYMENTS = {"text_ml_app": ("Translator", "Summarizer")}
+
+
+def load(path: str | Path) -> dict:
+    """The config as a plain dict, after checking it against Ray's own Serve config schema."""
+    config = yaml.safe_load(Path(path).read_text())
+    ServeDeploySchema.model_validate(config)
+    return config
+
+
+def deployment(config: dict, app: str, name: str) -> dict:
+    """The entry of deployment `name` of application `app`, to read or change in place."""
+    [application] = [a for a in config["applications"] if a["name"] == app]
+    [entry] = [d for d in application.get("deployments", []) if d["name"] == name]
+    return entry
+
+
+def with_overrides(config: dict, *, model: str | None = None, host: str | None = None,
+                   port: int | None = None) -> dict:
+    """A copy with every model deployment loading `model`, and the proxy on host:port."""
+    config = copy.deepcopy(config)
+    if model is not None:
+        for app, names in MODEL_DEPLOYMENTS.items():
+            for name in names:
+                deployment(config, app, name).setdefault("user_config", {})["model"] = model
+    http = config.setdefault("http_options", {})
+    if host is not None:
+        http["host"] = host
+    if port is not None:
+        http["port"] = port
+    ServeDeploySchema.model_validate(config)
+    return config
+
+
+def dump(config: dict) -> str:
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Write a local variant of a Serve config.")
+    parser.add_argument("config", help="the Serve config to start from, e.g. deploy/serve_config.yaml")
+    parser.add_argument("--model", help="Hugging Face id or local directory for every model deployment")
+    parser.add_argument("--host", help="address the HTTP proxy binds")
+    parser.add_argument("--port", type=int, help="port the HTTP proxy listens on")
+    parser.add_argument("-o", "--output", required=True, help="where to write the new config")
+    args = parser.parse_args(argv)
+    config = with_overrides(load(args.config), model=args.model, host=args.host, port=args.port)
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(dump(config))
+    print(output)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from serve_cluster import HOST, HTTP_PORT, LocalCluster
+from textml import serve_config
+from tiny_t5 import build_tiny_t5
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVE_CONFIG = ROOT / "deploy" / "serve_config.yaml"
+
+os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RAY_AUTH_MODE="disabled")
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> tuple[str, str]:
+    """Two different small T5 checkpoints, built offline."""
+    root = tmp_path_factory.mktemp("models")
+    return str(build_tiny_t5(root / "tiny-t5-a", seed=1)), str(build_tiny_t5(root / "tiny-t5-b", seed=2))
+
+
+@pytest.fixture(scope="session")
+def base_config(tiny_models) -> dict:
+    """deploy/serve_config.yaml as committed, with the offline model and the test ports."""
+    return serve_config.with_overrides(serve_config.load(SERVE_CONFIG), model=tiny_models[0], host=HOST,
+                                       port=HTTP_PORT)
+
+
+@pytest.fixture(scope="session")
+def cluster(base_config):
+    """A real 2-CPU Ray cluster running every app of the committed config."""
+    local = LocalCluster().start(num_cpus=2)
+    try:
+        local.deploy(base_config)
+        yield local
+    finally:
+        local.stop()
+
+
+@pytest.fixture
+def redeploy(cluster, base_config):
+    """Deploys a changed config for one test, and the committed one again after it."""
+    yield cluster.deploy
+    cluster.deploy(base_config)

@@ -1,0 +1,103 @@
+"""A real local Ray cluster for the tests, driven the way a user drives one: `ray start`, the
+`serve` CLI, the dashboard's REST API and HTTP through the Serve proxy, all on 127.0.0.1."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+import yaml
+
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+# Ports away from the defaults, so a cluster a developer runs (make run) is left alone.
+GCS_PORT = 46379
+DASHBOARD_PORT = 48265
+HTTP_PORT = 48000
+DASHBOARD = f"http://{HOST}:{DASHBOARD_PORT}"
+PROXY = f"http://{HOST}:{HTTP_PORT}"
+
+
+def cluster_env() -> dict:
+    env = dict(os.environ)
+    env.update(RAY_AUTH_MODE="disabled", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+               RAY_USAGE_STATS_ENABLED="0")
+    return env
+
+
+def run(*command: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Runs a CLI command from the venv; fails the test with its output when it fails."""
+    result = subprocess.run([str(BIN / command[0]), *command[1:]], env=cluster_env(), text=True,
+                            capture_output=True, timeout=timeout)
+    assert result.returncode == 0, f"{' '.join(command)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+class LocalCluster:
+    def start(self, num_cpus: int = 2) -> "LocalCluster":
+        run("ray", "start", "--head", f"--port={GCS_PORT}", f"--dashboard-port={DASHBOARD_PORT}",
+            f"--dashboard-host={HOST}", f"--node-ip-address={HOST}", f"--num-cpus={num_cpus}",
+            "--disable-usage-stats")
+        return self
+
+    def stop(self):
+        run("ray", "stop", "--force")
+
+    def deploy(self, config: dict, timeout: float = 300) -> dict:
+        """`serve deploy`s the config, then waits until every app in it runs that config."""
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as file:
+            yaml.safe_dump(config, file)
+        try:
+            run("serve", "deploy", file.name, "-a", DASHBOARD)
+        finally:
+            os.unlink(file.name)
+        return self.wait_until_running(config, timeout)
+
+    def details(self) -> dict:
+        response = requests.get(f"{DASHBOARD}/api/serve/applications/", timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def wait_until_running(self, config: dict, timeout: float = 300) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            details = self.details()
+            if all(self._runs(details["applications"].get(app["name"]), app) for app in config["applications"]):
+                return details
+            assert time.monotonic() < deadline, f"apps not RUNNING after {timeout}s:\n{yaml.safe_dump(details)}"
+            time.sleep(1)
+
+    @staticmethod
+    def _runs(app: dict | None, wanted: dict) -> bool:
+        if not app or app["status"] != "RUNNING":
+            return False
+        # The app must run the config just sent, not still the one before it.
+        deployed = {d["name"]: d.get("user_config") for d in app["deployed_app_config"].get("deployments", [])}
+        if any("user_config" in want and deployed.get(want["name"]) != want["user_config"]
+               for want in wanted.get("deployments", [])):
+            return False
+        return all(
+            d["status"] == "HEALTHY" and all(r["state"] == "RUNNING" for r in d["replicas"])
+            for d in app["deployments"].values()
+        )
+
+    def replicas(self, app: str, deployment: str) -> list[tuple[str, int]]:
+        """(actor id, pid) of each replica of a deployment."""
+        replicas = self.details()["applications"][app]["deployments"][deployment]["replicas"]
+        return sorted((r["actor_id"], r["pid"]) for r in replicas)
+
+    def wait_for_status(self, app: str, status: str, timeout: float = 120) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            details = self.details()["applications"].get(app, {})
+            if details.get("status") == status:
+                return details
+            assert time.monotonic() < deadline, f"{app} not {status} after {timeout}s: {details.get('status')}"
+            time.sleep(1)
+
+
+def post(route: str, body, **kwargs) -> requests.Response:
+    return requests.post(f"{PROXY}{route}", json=body, timeout=60, **kwargs)
