@@ -46,14 +46,18 @@ class LocalCluster:
     def stop(self):
         run("ray", "stop", "--force")
 
-    def deploy(self, config: dict, timeout: float = 300) -> dict:
-        """`serve deploy`s the config, then waits until every app in it runs that config."""
+    def submit(self, config: dict):
+        """`serve deploy`s the config, as a user would, without waiting for it."""
         with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as file:
             yaml.safe_dump(config, file)
         try:
             run("serve", "deploy", file.name, "-a", DASHBOARD)
         finally:
             os.unlink(file.name)
+
+    def deploy(self, config: dict, timeout: float = 300) -> dict:
+        """`serve deploy`s the config, then waits until every app in it runs that config."""
+        self.submit(config)
         return self.wait_until_running(config, timeout)
 
     def details(self) -> dict:
@@ -100,4 +104,5 @@ class LocalCluster:
 
 
 def post(route: str, body, **kwargs) -> requests.Response:
-    return requests.post(f"{PROXY}{route}", json=body, timeout=60, **kwargs)
+    kwargs.setdefault("timeout", 60)
+    return requests.post(f"{PROXY}{route}", json=body, **kwargs)

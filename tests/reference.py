@@ -1,0 +1,28 @@
+"""What a checkpoint gives for a prompt when run directly with transformers, outside Serve:
+the answer the service must reproduce."""
+
+from functools import lru_cache
+
+import torch
+from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+
+@lru_cache(maxsize=4)
+def _load(model_dir: str):
+    return AutoTokenizer.from_pretrained(model_dir), AutoModelForSeq2SeqLM.from_pretrained(model_dir).eval()
+
+
+def reference_generate(model_dir: str, task: str, text: str, **overrides) -> str:
+    """Decodes `text` with the checkpoint's own prefix and settings for `task`, then `overrides`."""
+    tokenizer, model = _load(model_dir)
+    params = dict(model.config.task_specific_params[task])
+    prompt = params.pop("prefix") + text
+    torch.set_num_threads(1)  # as in a replica
+    with torch.inference_mode():
+        output = model.generate(**tokenizer([prompt], return_tensors="pt"), **{**params, **overrides})
+    return tokenizer.decode(output[0], skip_special_tokens=True)
+
+
+def summarize_translate(model_dir: str, text: str, language_code: str, summary_lengths: dict) -> str:
+    summary = reference_generate(model_dir, "summarization", text, **summary_lengths)
+    return reference_generate(model_dir, f"translation_en_to_{language_code}", summary)
