@@ -11,7 +11,7 @@ CONFIG := deploy/serve_config.yaml
 # local development binds to 127.0.0.1 and runs without it.
 export RAY_AUTH_MODE ?= disabled
 
-.PHONY: setup run test clean
+.PHONY: setup run test manifests check-manifests image clean
 
 setup: $(VENV)/.installed
 
@@ -31,6 +31,19 @@ endif
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# RayService manifests, rendered from the Serve config and deploy/kubernetes/profiles/.
+manifests: setup
+	$(BIN)/textml k8s render deploy/kubernetes/profiles/*.yaml
+
+# CRD: ray.io_rayservices.yaml from the KubeRay release (helm-chart/kuberay-operator/crds/).
+CRD ?= ../shared/kuberay/crds/ray.io_rayservices.yaml
+check-manifests: setup
+	$(BIN)/textml k8s check --crd $(CRD) deploy/kubernetes/*.yaml
+
+IMAGE ?= textml:0.1.0-ray2.60.0
+image:
+	docker build -t $(IMAGE) .
 
 clean:
 	rm -rf $(VENV) build

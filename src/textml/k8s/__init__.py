@@ -1,0 +1,1 @@
+"""Kubernetes: RayService manifests rendered from the Serve config, and checked before `kubectl apply`."""

@@ -1,0 +1,156 @@
+"""Renders RayService manifests from deploy/serve_config.yaml plus a cluster profile.
+
+serveConfigV2 is derived, never hand-copied: the apps the profile names, exactly as the Serve config
+defines them, with the proxy bound to every interface and the profile's scaling for the model deployments.
+"""
+
+import copy
+from pathlib import Path
+
+import ray
+import yaml
+
+from textml.k8s.profile import Profile, Resources
+from textml.serve_config import MODEL_DEPLOYMENTS, deployment
+
+HTTP_PORT, GRPC_PORT, DASHBOARD_PORT, GCS_PORT, CLIENT_PORT = 8000, 9000, 8265, 6379, 10001
+REDIS_IMAGE = "redis:7.2-alpine"
+
+
+def serve_config_v2(serve_config: dict, profile: Profile) -> dict:
+    config = copy.deepcopy(serve_config)
+    config["applications"] = [a for a in config["applications"] if a["name"] in profile.applications]
+    missing = set(profile.applications) - {a["name"] for a in config["applications"]}
+    if missing:
+        raise ValueError(f"profile {profile.name} names apps the Serve config lacks: {sorted(missing)}")
+    # In a pod the proxy must listen on the pod's address, not only loopback.
+    config["http_options"] = {**config.get("http_options", {}), "host": "0.0.0.0", "port": HTTP_PORT}
+    config["proxy_location"] = "EveryNode"
+    if profile.model_scaling:
+        scaling = profile.model_scaling
+        for app, names in MODEL_DEPLOYMENTS.items():
+            if app not in profile.applications:
+                continue
+            for name in names:
+                entry = deployment(config, app, name)
+                entry.pop("num_replicas", None)
+                entry["autoscaling_config"] = {
+                    "min_replicas": scaling.min_replicas,
+                    "max_replicas": scaling.max_replicas,
+                    "target_ongoing_requests": scaling.target_ongoing_requests,
+                }
+                if scaling.max_replicas_per_node:
+                    entry["max_replicas_per_node"] = scaling.max_replicas_per_node
+                entry.setdefault("ray_actor_options", {})["num_cpus"] = scaling.num_cpus
+    return config
+
+
+def _container(name: str, image: str, resources: Resources, ports: dict[str, int]) -> dict:
+    limits = {"cpu": resources.cpu, "memory": resources.memory}
+    return {
+        "name": name,
+        "image": image,
+        "resources": {"requests": dict(limits), "limits": limits},
+        "ports": [{"name": port_name, "containerPort": port} for port_name, port in ports.items()],
+    }
+
+
+def _serve_ports(grpc: bool) -> dict[str, int]:
+    return {"serve": HTTP_PORT, **({"grpc": GRPC_PORT} if grpc else {})}
+
+
+def rayservice(serve_config: dict, profile: Profile) -> dict:
+    config = serve_config_v2(serve_config, profile)
+    grpc = bool(config.get("grpc_options", {}).get("grpc_servicer_functions"))
+    head_ports = {"gcs-server": GCS_PORT, "dashboard": DASHBOARD_PORT, "client": CLIENT_PORT, **_serve_ports(grpc)}
+    head_start = {"dashboard-host": "0.0.0.0"}
+    if not profile.head.serves:
+        head_start["num-cpus"] = "0"
+    cluster = {
+        "rayVersion": ray.__version__,
+        "enableInTreeAutoscaling": profile.in_tree_autoscaling,
+    }
+    if profile.redis:
+        cluster["gcsFaultToleranceOptions"] = {
+            "redisAddress": f"{profile.name}-redis:{GCS_PORT}",
+            "redisPassword": {"valueFrom": {"secretKeyRef": {"name": f"{profile.name}-redis", "key": "password"}}},
+        }
+    cluster["headGroupSpec"] = {
+        "rayStartParams": head_start,
+        "template": {"spec": {"containers": [_container("ray-head", profile.image, profile.head.resources, head_ports)]}},
+    }
+    workers = profile.workers
+    cluster["workerGroupSpecs"] = [{
+        "groupName": workers.group,
+        "replicas": workers.replicas,
+        "minReplicas": workers.min_replicas,
+        "maxReplicas": workers.max_replicas,
+        "rayStartParams": {},
+        "template": {"spec": {"containers": [
+            _container("ray-worker", profile.image, workers.resources, _serve_ports(grpc))]}},
+    }]
+    metadata = {"name": profile.name}
+    if profile.initializing_timeout:
+        # How long KubeRay waits for a new cluster's apps before it gives up and recreates it.
+        metadata["annotations"] = {"ray.io/initializing-timeout": profile.initializing_timeout}
+    spec = {
+        "upgradeStrategy": {"type": "NewCluster"},
+        "excludeHeadPodFromServeSvc": not profile.head.serves,
+        "serveConfigV2": yaml.safe_dump(config, sort_keys=False),
+    }
+    if grpc:
+        spec["serveService"] = {
+            "metadata": {"name": f"{profile.name}-serve-svc"},
+            "spec": {"ports": [{"name": name, "port": port, "targetPort": port}
+                               for name, port in _serve_ports(grpc).items()]},
+        }
+    spec["rayClusterConfig"] = cluster
+    return {"apiVersion": "ray.io/v1", "kind": "RayService", "metadata": metadata, "spec": spec}
+
+
+def redis_objects(profile: Profile) -> list[dict]:
+    """A password Secret, a Redis Deployment and its Service: the GCS's external storage."""
+    name = f"{profile.name}-redis"
+    labels = {"app": name}
+    secret_env = {"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": name, "key": "password"}}}
+    return [
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "type": "Opaque",
+         # Replace before applying: kubectl create secret generic NAME --from-literal=password=...
+         "stringData": {"password": "change-me"}},
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": labels},
+         "spec": {"replicas": 1, "selector": {"matchLabels": labels}, "template": {
+             "metadata": {"labels": labels},
+             "spec": {"containers": [{
+                 "name": "redis", "image": REDIS_IMAGE,
+                 "command": ["sh", "-c", 'exec redis-server --appendonly yes --requirepass "$REDIS_PASSWORD"'],
+                 "env": [secret_env],
+                 "ports": [{"name": "redis", "containerPort": GCS_PORT}],
+                 "resources": {"requests": {"cpu": "200m", "memory": "256Mi"},
+                               "limits": {"cpu": "1", "memory": "1Gi"}},
+             }]}}}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "labels": labels},
+         "spec": {"selector": labels, "ports": [{"name": "redis", "port": GCS_PORT, "targetPort": GCS_PORT}]}},
+    ]
+
+
+class _LiteralDumper(yaml.SafeDumper):
+    """Writes multi-line strings (serveConfigV2) as readable `|` blocks, and no YAML anchors."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+_LiteralDumper.add_representer(
+    str, lambda dumper, value: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
+
+
+def render(serve_config: dict, profile: Profile, source: str) -> str:
+    documents = (redis_objects(profile) if profile.redis else []) + [rayservice(serve_config, profile)]
+    header = (f"# Rendered by `textml k8s render` from {source} and the profile {profile.name}.\n"
+              "# Do not edit: change the Serve config or the profile, then render again.\n")
+    return header + yaml.dump_all(documents, Dumper=_LiteralDumper, sort_keys=False, explicit_start=True)
+
+
+def manifest_path(profile_path: Path, out_dir: Path) -> Path:
+    return out_dir / profile_path.name
