@@ -29,8 +29,10 @@ def base_config(tiny_models) -> dict:
 
 @pytest.fixture(scope="session")
 def cluster(base_config):
-    """A real 2-CPU Ray cluster running every app of the committed config."""
-    local = LocalCluster().start(num_cpus=2)
+    """A real local Ray cluster running every app of the committed config."""
+    # Logical CPUs: the production manifest asks 1 CPU for each of its 4 model replicas, plus 0.8 for
+    # the sample apps, and a rolling update briefly holds old and new replicas together.
+    local = LocalCluster().start(num_cpus=8)
     try:
         local.deploy(base_config)
         yield local

@@ -1,0 +1,77 @@
+"""What the KubeRay operator does with each committed RayService manifest, done against a real local Ray:
+PUT serveConfigV2 as JSON to the dashboard, poll until every app is RUNNING, call the apps, then PUT a
+changed user_config and see it applied in place."""
+
+import copy
+
+import pytest
+import requests
+import yaml
+
+from reference import summarize_translate
+from serve_cluster import DASHBOARD, HOST, HTTP_PORT, post
+from test_k8s_manifests import MANIFESTS
+from test_text_ml import TEXT
+from textml.serve_config import MODEL_DEPLOYMENTS, deployment
+
+
+def serve_config_v2(manifest) -> dict:
+    [service] = [d for d in yaml.safe_load_all(manifest.read_text()) if d and d["kind"] == "RayService"]
+    return yaml.safe_load(service["spec"]["serveConfigV2"])
+
+
+def on_this_machine(config: dict, model: str) -> dict:
+    """The few changes a one-node, offline test cluster needs: a local model, loopback, one node."""
+    config = copy.deepcopy(config)
+    config["http_options"].update(host=HOST, port=HTTP_PORT)
+    apps = {a["name"] for a in config["applications"]}
+    for app, names in MODEL_DEPLOYMENTS.items():
+        for name in names if app in apps else ():
+            entry = deployment(config, app, name)
+            entry["user_config"]["model"] = model
+            entry.pop("max_replicas_per_node", None)
+    return config
+
+
+def put(config: dict):
+    response = requests.put(f"{DASHBOARD}/api/serve/applications/", json=config, timeout=60)
+    assert response.status_code == 200, response.text
+
+
+def check_answers(config: dict, model: str, mango_price: int, language_code: str):
+    apps = {a["name"] for a in config["applications"]}
+    if "fruit_app" in apps:
+        assert post("/fruit", ["MANGO", 2]).json() == 2 * mango_price
+    if "math_app" in apps:
+        assert post("/calc", ["MUL", 3]).json() == "15 pizzas please!"
+    if "text_ml_app" in apps:
+        lengths = {k: deployment(config, "text_ml_app", "Summarizer")["user_config"][k]
+                   for k in ("min_length", "max_length")}
+        response = post("/summarize_translate", TEXT)
+        assert response.status_code == 200, response.text
+        assert response.text == summarize_translate(model, TEXT, language_code, lengths)
+
+
+def replicas(cluster, config: dict) -> dict:
+    return {(app["name"], d["name"]): cluster.replicas(app["name"], d["name"])
+            for app in config["applications"] for d in app["deployments"]}
+
+
+@pytest.mark.parametrize("manifest", MANIFESTS, ids=lambda p: p.stem)
+def test_operator_flow(cluster, redeploy, tiny_models, manifest):
+    config = on_this_machine(serve_config_v2(manifest), tiny_models[0])
+    put(config)
+    cluster.wait_until_running(config)
+    check_answers(config, tiny_models[0], mango_price=3, language_code="fr")
+    before = replicas(cluster, config)
+
+    changed = copy.deepcopy(config)
+    apps = {a["name"] for a in config["applications"]}
+    if "fruit_app" in apps:
+        deployment(changed, "fruit_app", "MangoStand")["user_config"]["price"] = 4
+    if "text_ml_app" in apps:
+        deployment(changed, "text_ml_app", "Translator")["user_config"]["language"] = "german"
+    put(changed)
+    cluster.wait_until_running(changed)
+    check_answers(changed, tiny_models[0], mango_price=4, language_code="de")
+    assert replicas(cluster, changed) == before, "a user_config change must not restart replicas"
