@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 DEFAULT_SERVE_CONFIG = "deploy/serve_config.yaml"
-DEFAULT_CRD = "../shared/kuberay/crds/ray.io_rayservices.yaml"
 
 
 def k8s_render(args) -> int:
@@ -58,7 +57,8 @@ def parser() -> argparse.ArgumentParser:
 
     check = k8s.add_parser("check", help="check RayService manifests before kubectl apply")
     check.add_argument("manifests", nargs="+", help="manifest files")
-    check.add_argument("--crd", default=DEFAULT_CRD, help="the RayService CRD (ray.io_rayservices.yaml)")
+    check.add_argument("--crd", required=True,
+                       help="the RayService CRD: ray.io_rayservices.yaml from the KubeRay release")
     check.set_defaults(run=k8s_check)
     return top
 
