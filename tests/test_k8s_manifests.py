@@ -110,7 +110,8 @@ def _apps(edit):
 
 def _grpc_on(service):
     def edit(config):
-        config["grpc_options"] = {"port": 9000, "grpc_servicer_functions": ["textml.fruit:app"]}
+        # Only the port plumbing is under test here; rendering and the check do not import the servicer.
+    config["grpc_options"] = {"port": 9000, "grpc_servicer_functions": ["textml.fruit:app"]}
     return _edit_serve_config(service, edit)
 
 
@@ -165,3 +166,16 @@ def test_check_command_exits_non_zero_on_errors(crd, tmp_path):
     assert "rayVersion is 2.9.0" in result.stdout
     ok = run("textml", "k8s", "check", "--crd", str(crd), *map(str, MANIFESTS))
     assert ok.stdout.count(": ok") == len(MANIFESTS)
+
+
+def test_grpc_port_rendered_when_grpc_is_on(crd, tmp_path):
+    config = serve_config.load(SERVE_CONFIG)
+    # Only the port plumbing is under test here; rendering and the check do not import the servicer.
+    config["grpc_options"] = {"port": 9000, "grpc_servicer_functions": ["textml.fruit:app"]}
+    manifest = tmp_path / "grpc.yaml"
+    manifest.write_text(render(config, load_profile(PROFILES[0]), source="test"))
+    [service] = [d for d in yaml.safe_load_all(manifest.read_text()) if d and d["kind"] == "RayService"]
+    assert {p["port"] for p in service["spec"]["serveService"]["spec"]["ports"]} == {8000, 9000}
+    assert 9000 in {p["containerPort"] for p in _head(service)["ports"]}
+    assert 9000 in {p["containerPort"] for p in _worker(service)["ports"]}
+    assert [f for f in check_file(manifest, crd) if f.severity == "error"] == []
