@@ -110,8 +110,7 @@ def _apps(edit):
 
 def _grpc_on(service):
     def edit(config):
-        # Only the port plumbing is under test here; rendering and the check do not import the servicer.
-    config["grpc_options"] = {"port": 9000, "grpc_servicer_functions": ["textml.fruit:app"]}
+        config["grpc_options"] = {"port": 9000, "grpc_servicer_functions": ["textml.fruit:app"]}
     return _edit_serve_config(service, edit)
 
 
@@ -179,3 +178,18 @@ def test_grpc_port_rendered_when_grpc_is_on(crd, tmp_path):
     assert 9000 in {p["containerPort"] for p in _head(service)["ports"]}
     assert 9000 in {p["containerPort"] for p in _worker(service)["ports"]}
     assert [f for f in check_file(manifest, crd) if f.severity == "error"] == []
+
+
+def test_check_refuses_a_bad_model_user_config(crd, tmp_path):
+    [service] = [d for d in yaml.safe_load_all((KUBERNETES / "text-ml.yaml").read_text()) if d]
+
+    def edit(config):
+        serve_config.deployment(config, "text_ml_app", "Translator")["user_config"]["language"] = "klingon"
+        serve_config.deployment(config, "text_ml_app", "Summarizer")["user_config"]["max_lenght"] = 20
+    _edit_serve_config(service, edit)
+    manifest = tmp_path / "bad-user-config.yaml"
+    manifest.write_text(yaml.safe_dump(service))
+    fields = {f.field: f.problem for f in check_file(manifest, crd) if f.severity == "error"}
+    app = "spec.serveConfigV2.applications[0]"
+    assert "unknown language 'klingon'" in fields[f"{app}.deployments[0].user_config.language"]
+    assert "Extra inputs are not permitted" in fields[f"{app}.deployments[1].user_config.max_lenght"]

@@ -124,7 +124,7 @@ def _import_and_build(import_path: str, args: dict):
     from ray.serve._private.build_app import build_app
 
     app = call_user_app_builder_with_args_if_necessary(import_attr(import_path), args)
-    return {d.name for d in build_app(app, name=import_path).deployments}
+    return {d.name: d.func_or_class for d in build_app(app, name=import_path).deployments}
 
 
 def check_serve_config(text: str) -> tuple[list[Finding], bool]:
@@ -182,13 +182,24 @@ def _lint_import(app: dict, where: str) -> list[Finding]:
         return [Finding("error", f"{where}.import_path",
                         f"{import_path!r} doesn't import: {type(error).__name__}: {error}",
                         "use module:attribute of an installed module, e.g. textml.text_ml:app")]
-    return [
-        Finding("error", f"{where}.deployments[{index}].name",
-                f"{import_path} defines no deployment {entry.get('name')!r}",
-                f"use one of {', '.join(sorted(defined))}")
-        for index, entry in enumerate(app.get("deployments") or [])
-        if entry.get("name") not in defined
-    ]
+    findings = []
+    for index, entry in enumerate(app.get("deployments") or []):
+        if entry.get("name") not in defined:
+            findings.append(Finding("error", f"{where}.deployments[{index}].name",
+                                    f"{import_path} defines no deployment {entry.get('name')!r}",
+                                    f"use one of {', '.join(sorted(defined))}"))
+            continue
+        # Deployments that validate their user_config (textml's model deployments) are checked here
+        # too, so a typo fails before the cluster instead of failing the deployment on it.
+        settings_type = getattr(defined[entry["name"]], "settings_type", None)
+        if settings_type is not None and entry.get("user_config") is not None:
+            try:
+                settings_type.model_validate(entry["user_config"])
+            except ValidationError as error:
+                findings += [Finding("error", f"{where}.deployments[{index}].user_config.{_path(e['loc'])}",
+                                     e["msg"], "see the user_config table in textml's README")
+                             for e in error.errors(include_url=False)]
+    return findings
 
 
 def check_rayservice(manifest: dict, crd_path: str) -> list[Finding]:
