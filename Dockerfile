@@ -11,8 +11,10 @@ COPY --chown=ray:users pyproject.toml constraints.txt README.md ./
 COPY --chown=ray:users src ./src
 RUN pip install --no-cache-dir -c constraints.txt .
 
-# The weights live in the image's Hugging Face cache; pods then load `t5-small` offline.
-ENV HF_HOME=/home/ray/hf
+# The weights live in the image's Hugging Face cache, and their CTranslate2 int8 conversion in textml's
+# cache: pods load `t5-small` offline and convert nothing.
+ENV HF_HOME=/home/ray/hf TEXTML_CACHE=/home/ray/textml-cache
 RUN python -c "from transformers import AutoModelForSeq2SeqLM, AutoTokenizer; \
-[part.from_pretrained('t5-small') for part in (AutoTokenizer, AutoModelForSeq2SeqLM)]"
+[part.from_pretrained('t5-small') for part in (AutoTokenizer, AutoModelForSeq2SeqLM)]" \
+ && python -m textml.engines.conversion t5-small
 ENV HF_HUB_OFFLINE=1

@@ -11,14 +11,14 @@ CONFIG := deploy/serve_config.yaml
 # local development binds to 127.0.0.1 and runs without it.
 export RAY_AUTH_MODE ?= disabled
 
-.PHONY: setup run test manifests check-manifests image clean
+.PHONY: setup run test bench manifests check-manifests image clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	touch $@
 
 run: setup
@@ -31,6 +31,11 @@ endif
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Throughput benchmark (not part of the tests): writes benchmarks/results.md and benchmarks/throughput.png.
+BENCH_SECONDS ?= 15
+bench: setup
+	$(BIN)/python -m textml.benchmark --seconds $(BENCH_SECONDS) --out benchmarks
 
 # RayService manifests, rendered from the Serve config and deploy/kubernetes/profiles/.
 manifests: setup

@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,12 @@ from tiny_t5 import build_tiny_t5
 ROOT = Path(__file__).resolve().parents[1]
 SERVE_CONFIG = ROOT / "deploy" / "serve_config.yaml"
 
-os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RAY_AUTH_MODE="disabled")
+# Set before the cluster starts, so its replicas inherit them: no hub, and a fresh CTranslate2 cache.
+os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RAY_AUTH_MODE="disabled",
+                  TEXTML_CACHE=tempfile.mkdtemp(prefix="textml-cache-"))
+
+
+CHECKABLE = {"compute_type": "float32", "num_beams": 1}
 
 
 @pytest.fixture(scope="session")
@@ -22,9 +28,16 @@ def tiny_models(tmp_path_factory) -> tuple[str, str]:
 
 @pytest.fixture(scope="session")
 def base_config(tiny_models) -> dict:
-    """deploy/serve_config.yaml as committed, with the offline model and the test ports."""
-    return serve_config.with_overrides(serve_config.load(SERVE_CONFIG), model=tiny_models[0], host=HOST,
-                                       port=HTTP_PORT)
+    """deploy/serve_config.yaml as committed, with the offline model and the test ports.
+
+    Decoding is greedy and CTranslate2 computes in float32: there it gives exactly transformers' tokens
+    (test_engines.py), so every answer can be checked against the checkpoint run directly with transformers.
+    """
+    config = serve_config.with_overrides(serve_config.load(SERVE_CONFIG), model=tiny_models[0], host=HOST,
+                                         port=HTTP_PORT)
+    for name in serve_config.MODEL_DEPLOYMENTS["text_ml_app"]:
+        serve_config.deployment(config, "text_ml_app", name)["user_config"].update(CHECKABLE)
+    return config
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,10 @@ from functools import lru_cache
 import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
+from textml.serve_config import deployment
+
+DECODING = ("num_beams", "min_length", "max_length")
+
 
 @lru_cache(maxsize=4)
 def _load(model_dir: str):
@@ -23,6 +27,14 @@ def reference_generate(model_dir: str, task: str, text: str, **overrides) -> str
     return tokenizer.decode(output[0], skip_special_tokens=True)
 
 
-def summarize_translate(model_dir: str, text: str, language_code: str, summary_lengths: dict) -> str:
-    summary = reference_generate(model_dir, "summarization", text, **summary_lengths)
-    return reference_generate(model_dir, f"translation_en_to_{language_code}", summary)
+def decoding_of(config: dict, name: str) -> dict:
+    """The decoding settings a text_ml_app deployment's user_config sets."""
+    user_config = deployment(config, "text_ml_app", name)["user_config"]
+    return {key: user_config[key] for key in DECODING if key in user_config}
+
+
+def summarize_translate(config: dict, model_dir: str, text: str, language_code: str) -> str:
+    """The answer text_ml_app deployed with `config` must give."""
+    summary = reference_generate(model_dir, "summarization", text, **decoding_of(config, "Summarizer"))
+    return reference_generate(model_dir, f"translation_en_to_{language_code}", summary,
+                              **decoding_of(config, "Translator"))

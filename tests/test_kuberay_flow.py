@@ -8,6 +8,7 @@ import pytest
 import requests
 import yaml
 
+from conftest import CHECKABLE
 from reference import summarize_translate
 from serve_cluster import DASHBOARD, HOST, HTTP_PORT, post
 from test_k8s_manifests import MANIFESTS
@@ -21,14 +22,15 @@ def serve_config_v2(manifest) -> dict:
 
 
 def on_this_machine(config: dict, model: str) -> dict:
-    """The few changes a one-node, offline test cluster needs: a local model, loopback, one node."""
+    """The few changes a one-node, offline test cluster needs: a local model, loopback, one node; and
+    answers that can be checked exactly (CHECKABLE)."""
     config = copy.deepcopy(config)
     config["http_options"].update(host=HOST, port=HTTP_PORT)
     apps = {a["name"] for a in config["applications"]}
     for app, names in MODEL_DEPLOYMENTS.items():
         for name in names if app in apps else ():
             entry = deployment(config, app, name)
-            entry["user_config"]["model"] = model
+            entry["user_config"].update(model=model, **CHECKABLE)
             entry.pop("max_replicas_per_node", None)
     return config
 
@@ -45,11 +47,9 @@ def check_answers(config: dict, model: str, mango_price: int, language_code: str
     if "math_app" in apps:
         assert post("/calc", ["MUL", 3]).json() == "15 pizzas please!"
     if "text_ml_app" in apps:
-        lengths = {k: deployment(config, "text_ml_app", "Summarizer")["user_config"][k]
-                   for k in ("min_length", "max_length")}
         response = post("/summarize_translate", TEXT)
         assert response.status_code == 200, response.text
-        assert response.text == summarize_translate(model, TEXT, language_code, lengths)
+        assert response.text == summarize_translate(config, model, TEXT, language_code)
 
 
 def replicas(cluster, config: dict) -> dict:

@@ -13,11 +13,6 @@ TEXT = ("It was the best of times, it was the worst of times, it was the age of 
         "it was the age of foolishness, it was the epoch of belief")
 
 
-def summary_lengths(config: dict) -> dict:
-    user_config = deployment(config, "text_ml_app", "Summarizer")["user_config"]
-    return {key: user_config[key] for key in ("min_length", "max_length")}
-
-
 def with_translator(config: dict, **user_config) -> dict:
     changed = copy.deepcopy(config)
     deployment(changed, "text_ml_app", "Translator")["user_config"].update(user_config)
@@ -28,7 +23,7 @@ def test_summarize_translate_gives_the_models_french(cluster, base_config, tiny_
     response = post("/summarize_translate", TEXT)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
-    expected = summarize_translate(tiny_models[0], TEXT, "fr", summary_lengths(base_config))
+    expected = summarize_translate(base_config, tiny_models[0], TEXT, "fr")
     assert expected and response.text == expected
 
 
@@ -38,7 +33,7 @@ def test_language_switch_applies_in_place(cluster, base_config, tiny_models, red
     for language, code in (("German", "de"), ("ROMANIAN", "ro")):
         redeploy(with_translator(base_config, language=language))
         answers[code] = post("/summarize_translate", TEXT).text
-        assert answers[code] == summarize_translate(tiny_models[0], TEXT, code, summary_lengths(base_config))
+        assert answers[code] == summarize_translate(base_config, tiny_models[0], TEXT, code)
         assert cluster.replicas("text_ml_app", "Translator") == translator
     # The task prefix reached the model: each language gives its own answer.
     assert len(set(answers.values())) == 3, answers
@@ -67,7 +62,34 @@ def test_model_change_reloads_weights_in_place(cluster, base_config, tiny_models
     redeploy(changed)
 
     after = post("/summarize_translate", TEXT).text
-    assert after == summarize_translate(tiny_models[1], TEXT, "fr", summary_lengths(base_config))
+    assert after == summarize_translate(base_config, tiny_models[1], TEXT, "fr")
     assert after != before
     assert cluster.replicas("text_ml_app", "Translator") == translator
     assert cluster.replicas("text_ml_app", "Summarizer") == summarizer
+
+
+def with_model_settings(config: dict, **settings) -> dict:
+    """`settings` set on both model deployments; a None value removes the key."""
+    changed = copy.deepcopy(config)
+    for name in ("Translator", "Summarizer"):
+        user_config = deployment(changed, "text_ml_app", name)["user_config"]
+        user_config.update(settings)
+        for key in [k for k, v in user_config.items() if v is None]:
+            del user_config[key]
+    return changed
+
+
+def test_engine_switch_to_transformers_in_place(cluster, base_config, tiny_models, redeploy):
+    """The reference engine, with the checkpoint's own beam search (num_beams 4)."""
+    translator = cluster.replicas("text_ml_app", "Translator")
+    changed = with_model_settings(base_config, engine="transformers", compute_type=None, num_beams=None)
+    redeploy(changed)
+    assert post("/summarize_translate", TEXT).text == summarize_translate(changed, tiny_models[0], TEXT, "fr")
+    assert cluster.replicas("text_ml_app", "Translator") == translator
+
+
+def test_default_int8_engine_serves(cluster, base_config, redeploy):
+    """The committed default: CTranslate2 int8 with the checkpoint's beam search."""
+    redeploy(with_model_settings(base_config, compute_type=None, num_beams=None))
+    response = post("/summarize_translate", TEXT)
+    assert response.status_code == 200 and response.text.strip(), response.text

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 LANGUAGES = {"french": ("fr", "French"), "german": ("de", "German"), "romanian": ("ro", "Romanian")}
 SUMMARIZATION = "summarization"
+# T5 was trained on inputs of 512 tokens; longer ones are truncated rather than refused.
+MAX_INPUT_TOKENS = 512
 
 
 def translation_task(language: str) -> str:

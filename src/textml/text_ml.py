@@ -1,9 +1,10 @@
 """text_ml_app: an English text is summarized, and the summary translated.
 
 POST a JSON string to /summarize_translate -> the translated summary, as text.
+`translator_app` serves translation alone: POST a JSON string -> its translation.
 """
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 from pydantic import StringConstraints, TypeAdapter
 from ray import serve
@@ -25,8 +26,17 @@ ENGLISH_TEXT = TypeAdapter(
 class Translator(ModelDeployment):
     settings_type = TranslatorSettings
 
-    async def translate(self, text: str) -> str:
-        return await self.run_task(translation_task(self.settings.language), text)
+    async def translate(self, text: str, language: Optional[str] = None) -> str:
+        """Translates into `language` (french, german or romanian), or the configured one."""
+        language = TranslatorSettings(language=language).language if language else self.settings.language
+        return await self.run_task(translation_task(language), text)
+
+    async def __call__(self, request: Request):
+        try:
+            english_text = await read_json(request, ENGLISH_TEXT)
+        except BadRequest as error:
+            return error.response()
+        return await self.translate(english_text)
 
 
 @serve.deployment(user_config={})
@@ -37,8 +47,10 @@ class Summarizer(ModelDeployment):
         super().__init__()
         self.translator = translator
 
-    async def summarize(self, text: str) -> str:
-        return await self.run_task(SUMMARIZATION, text)
+    async def summarize(self, text: str, min_length: Optional[int] = None, max_length: Optional[int] = None) -> str:
+        lengths = {name: value for name, value in (("min_length", min_length), ("max_length", max_length))
+                   if value is not None}
+        return await self.run_task(SUMMARIZATION, text, **lengths)
 
     async def __call__(self, request: Request):
         try:
@@ -50,3 +62,4 @@ class Summarizer(ModelDeployment):
 
 
 app = Summarizer.bind(Translator.bind())
+translator_app = Translator.bind()

@@ -1,9 +1,11 @@
 """The user_config of the model deployments, validated so a typo or an unknown value is named, not ignored."""
 
-from typing import Optional
+from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, NonNegativeInt, PositiveInt, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, NonNegativeFloat, NonNegativeInt, PositiveInt, field_validator,
+                      model_validator)
 
+from textml.engines import DEFAULT_ENGINE
 from textml.t5 import LANGUAGES
 
 DEFAULT_MODEL = "t5-small"
@@ -15,15 +17,35 @@ class ModelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str = DEFAULT_MODEL
+    engine: Literal["ctranslate2", "transformers"] = DEFAULT_ENGINE
+    # CTranslate2's compute type; unset: int8 on CPU, float16 on GPU.
+    compute_type: Optional[str] = None
+    # CPU threads for the engine; unset: the CPUs the replica reserved (num_cpus, rounded up).
+    threads: Optional[PositiveInt] = None
+    max_batch_size: PositiveInt = 16
+    batch_wait_timeout_s: NonNegativeFloat = 0.01
     num_beams: Optional[PositiveInt] = None
     min_length: Optional[NonNegativeInt] = None
     max_length: Optional[PositiveInt] = None
+
+    @model_validator(mode="after")
+    def _compute_type_needs_ctranslate2(self):
+        if self.compute_type and self.engine != "ctranslate2":
+            raise ValueError(f"compute_type is a CTranslate2 setting; engine is {self.engine!r}")
+        return self
 
     @model_validator(mode="after")
     def _lengths_in_order(self):
         if self.min_length is not None and self.max_length is not None and self.min_length > self.max_length:
             raise ValueError(f"min_length {self.min_length} is above max_length {self.max_length}")
         return self
+
+    def engine_inputs(self) -> tuple:
+        """What the loaded engine depends on: a change to any of these reloads it."""
+        return self.model, self.engine, self.compute_type, self.threads
+
+    def engine_options(self) -> dict:
+        return {"compute_type": self.compute_type} if self.compute_type else {}
 
     def decoding_overrides(self) -> dict:
         fields = ("num_beams", "min_length", "max_length")

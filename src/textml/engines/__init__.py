@@ -1,4 +1,8 @@
-"""Engines run a sequence-to-sequence checkpoint: a batch of texts in, a batch of texts out."""
+"""Engines run a sequence-to-sequence checkpoint: a batch of texts in, a batch of texts out.
+
+Decoding settings are given in Hugging Face terms (num_beams, min_length, max_length, length_penalty,
+no_repeat_ngram_size, early_stopping), whatever the engine.
+"""
 
 from typing import Protocol
 
@@ -12,16 +16,25 @@ class Engine(Protocol):
         """The checkpoint's prefix and decoding defaults for a task such as 'summarization'."""
 
     def generate(self, texts: list[str], **decoding) -> list[str]:
-        """Decodes every text; `decoding` holds generate() settings (num_beams, min/max_length, ...)."""
+        """Decodes every text of the batch with the same settings."""
 
 
-ENGINES = ("transformers",)
+# CTranslate2 first: int8 on CPU is about 3x transformers at batch 16, and float16 on GPU.
+ENGINES = ("ctranslate2", "transformers")
+DEFAULT_ENGINE = ENGINES[0]
 
 
-def load_engine(model: str, engine: str = "transformers") -> Engine:
-    """Loads `model` (a Hugging Face id or a local directory) into the named engine."""
+def load_engine(model: str, engine: str = DEFAULT_ENGINE, threads: int = 1, **options) -> Engine:
+    """Loads `model` (a Hugging Face id or a local directory) into the named engine.
+
+    `options` go to the engine: compute_type for CTranslate2 (int8 on CPU, float16 on GPU by default).
+    """
+    if engine == "ctranslate2":
+        from textml.engines.ctranslate2 import CTranslate2Engine
+
+        return CTranslate2Engine(model, threads=threads, **options)
     if engine == "transformers":
         from textml.engines.transformers import TransformersEngine
 
-        return TransformersEngine(model)
+        return TransformersEngine(model, threads=threads)
     raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")

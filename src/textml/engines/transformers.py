@@ -3,15 +3,14 @@
 import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-from textml.t5 import Task, task_from_config
-
-# T5 was trained on inputs of 512 tokens; longer ones are truncated rather than refused.
-MAX_INPUT_TOKENS = 512
+from textml.t5 import MAX_INPUT_TOKENS, Task, task_from_config
 
 
 class TransformersEngine:
-    def __init__(self, model: str):
+    def __init__(self, model: str, threads: int = 1):
         self.model = model
+        # Ray starts replicas with OMP_NUM_THREADS=1; use the cores the replica reserved.
+        torch.set_num_threads(threads)
         self.tokenizer = AutoTokenizer.from_pretrained(model)
         self.network = AutoModelForSeq2SeqLM.from_pretrained(model).eval()
 

@@ -1,0 +1,255 @@
+"""Throughput and latency of textml against a naive deployment and the raw engine, on one machine, in one run.
+
+    make bench        # or: python -m textml.benchmark --seconds 15 --out benchmarks
+
+(a) the raw engine: the same model, batched, in-process, no serving;
+(b) a naive deployment: one request at a time through transformers, as the textbook Ray Serve app does;
+(c) textml over HTTP through the Serve proxy: translate alone, and summarize -> translate.
+Closed-loop load at 1, 4, 16 and 64 clients. The model has t5-small's exact architecture and generation
+config with random weights, and every system decodes the same number of tokens with the same beam width.
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+CLIENTS = (1, 4, 16, 64)
+OUTPUT_TOKENS = 32
+INPUT_TOKENS = 40
+# Greedy, lengths pinned: Hugging Face's max_length counts the decoder start token.
+DECODING = {"num_beams": 1, "min_length": OUTPUT_TOKENS + 1, "max_length": OUTPUT_TOKENS + 1}
+PORT = 8300
+
+
+@dataclass
+class Result:
+    system: str
+    clients: int
+    requests: int
+    failed: int
+    seconds: float
+    latencies_ms: list
+
+    @property
+    def throughput(self) -> float:
+        return (self.requests - self.failed) / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] if ordered else float("nan")
+
+
+def english_texts(tokenizer, count: int) -> list[str]:
+    """Texts that make prompts of INPUT_TOKENS tokens (prefix and end token included)."""
+    from textml.random_t5 import pseudo_words
+
+    words, texts, prefix = pseudo_words(50_000, seed=1), [], "translate English to French: "
+    for start in range(0, count * 60, 60):
+        chosen = words[start:start + 60]
+        while len(tokenizer(prefix + " ".join(chosen)).input_ids) > INPUT_TOKENS:
+            chosen.pop()
+        texts.append(" ".join(chosen))
+    return texts
+
+
+def measure_engine(model: str, texts: list[str], engine: str, batch: int, threads: int, repeats: int) -> float:
+    """Seconds per batch of `batch` prompts, median of `repeats`."""
+    from textml.engines import load_engine
+
+    loaded = load_engine(model, engine, threads)
+    prompts = [loaded.task("translation_en_to_fr").prefix + text for text in texts[:batch]]
+    loaded.generate(prompts, **DECODING)  # warm-up
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        loaded.generate(prompts, **DECODING)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def closed_loop(url: str, texts: list[str], clients: int, seconds: float, system: str) -> Result:
+    """`clients` threads, each sending its next request as soon as the last is answered."""
+    import requests
+
+    latencies, failures, lock = [], [0], threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client(index: int):
+        session = requests.Session()
+        sent = 0
+        while time.perf_counter() < deadline:
+            text = texts[(index * 7 + sent) % len(texts)]
+            started = time.perf_counter()
+            try:
+                ok = session.post(url, json=text, timeout=120).status_code == 200
+            except requests.RequestException:
+                ok = False
+            elapsed = (time.perf_counter() - started) * 1000
+            sent += 1
+            with lock:
+                latencies.append(elapsed) if ok else None
+                failures[0] += 0 if ok else 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return Result(system, clients, len(latencies) + failures[0], failures[0], elapsed, latencies)
+
+
+def naive_app(model: str):
+    """The textbook deployment: transformers, one request at a time. (It gets 2 threads, which the
+    textbook app does not ask for, so the comparison flatters it.)"""
+    from ray import serve
+
+    @serve.deployment(max_ongoing_requests=1, ray_actor_options={"num_cpus": 2})
+    class NaiveTranslator:
+        def __init__(self):
+            import torch
+            from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+            torch.set_num_threads(2)
+            self.tokenizer = AutoTokenizer.from_pretrained(model)
+            self.model = AutoModelForSeq2SeqLM.from_pretrained(model).eval()
+
+        async def __call__(self, request) -> str:
+            text = await request.json()
+            inputs = self.tokenizer(["translate English to French: " + text], return_tensors="pt")
+            output = self.model.generate(**inputs, **DECODING)
+            return self.tokenizer.decode(output[0], skip_special_tokens=True)
+
+    return NaiveTranslator.bind()
+
+
+def textml_apps(model: str):
+    from textml.text_ml import Summarizer, Translator
+
+    settings = {"model": model, "engine": "ctranslate2", "max_batch_size": 16, "batch_wait_timeout_s": 0.005,
+                "num_beams": DECODING["num_beams"], "min_length": DECODING["min_length"],
+                "max_length": DECODING["max_length"]}
+    translate_alone = Translator.options(ray_actor_options={"num_cpus": 2}, max_ongoing_requests=64,
+                                         user_config=settings).bind()
+    chained = Summarizer.options(ray_actor_options={"num_cpus": 1}, max_ongoing_requests=64, user_config=settings).bind(
+        Translator.options(ray_actor_options={"num_cpus": 1}, max_ongoing_requests=64, user_config=settings).bind())
+    return translate_alone, chained
+
+
+def write_report(out: Path, results: list[Result], engine_rows: list[tuple], ratios: list[str]):
+    lines = ["| system | clients | requests | failed | req/s | p50 ms | p95 ms | p99 ms |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r.system} | {r.clients} | {r.requests} | {r.failed} | {r.throughput:.2f} | "
+                     f"{r.percentile(50):.0f} | {r.percentile(95):.0f} | {r.percentile(99):.0f} |")
+    engine_lines = ["| (a) raw engine, in process | batch | seconds per batch | req/s |", "|---|---|---|---|"]
+    engine_lines += [f"| {name} | {batch} | {seconds:.3f} | {batch / seconds:.2f} |"
+                     for name, batch, seconds in engine_rows]
+    report = "\n".join(engine_lines + [""] + lines + ["", *[f"- {ratio}" for ratio in ratios]]) + "\n"
+    (out / "results.md").write_text(report)
+    print(report)
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (throughput, p99) = plt.subplots(1, 2, figsize=(11, 4))
+    for system in dict.fromkeys(r.system for r in results):
+        rows = [r for r in results if r.system == system]
+        throughput.plot([r.clients for r in rows], [r.throughput for r in rows], marker="o", label=system)
+        p99.plot([r.clients for r in rows], [r.percentile(99) for r in rows], marker="o", label=system)
+    for name, batch, seconds in engine_rows:
+        if batch > 1:
+            throughput.axhline(batch / seconds, linestyle="--", color="grey", label=f"(a) {name}, batch {batch}")
+    for axis, label in ((throughput, "requests / s"), (p99, "p99 latency, ms")):
+        axis.set_xscale("log", base=2)
+        axis.set_xlabel("concurrent clients")
+        axis.set_ylabel(label)
+        axis.grid(True, alpha=0.3)
+    throughput.legend(fontsize=7)
+    figure.suptitle(f"t5-small architecture, random weights, {INPUT_TOKENS} tokens in, {OUTPUT_TOKENS} out, greedy")
+    figure.tight_layout()
+    figure.savefig(out / "throughput.png", dpi=120)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=15, help="load duration per concurrency level")
+    parser.add_argument("--out", default="benchmarks", help="folder for results.md and throughput.png")
+    parser.add_argument("--model", help="a checkpoint directory (default: build the random t5-small-shaped one)")
+    parser.add_argument("--clients", type=int, nargs="+", default=list(CLIENTS))
+    args = parser.parse_args(argv)
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    from transformers import AutoTokenizer
+
+    from textml.random_t5 import build_t5_small_shaped
+
+    model = args.model or str(Path("build") / "t5-small-random")
+    if not args.model and not (Path(model) / "config.json").is_file():
+        print(f"building {model}: t5-small's architecture, random weights")
+        build_t5_small_shaped(Path(model))
+    texts = english_texts(AutoTokenizer.from_pretrained(model), 64)
+
+    engine_rows = [("CTranslate2 int8", 1, measure_engine(model, texts, "ctranslate2", 1, 2, 10)),
+                   ("CTranslate2 int8", 16, measure_engine(model, texts, "ctranslate2", 16, 2, 5)),
+                   ("transformers", 1, measure_engine(model, texts, "transformers", 1, 2, 3)),
+                   ("transformers", 16, measure_engine(model, texts, "transformers", 16, 2, 2))]
+    for name, batch, seconds in engine_rows:
+        print(f"(a) {name} batch {batch}: {seconds * 1000:.0f} ms per batch, {batch / seconds:.2f} req/s")
+
+    import ray
+    from ray import serve
+
+    ray.init(num_cpus=8, include_dashboard=False, log_to_driver=False)
+    serve.start(http_options={"host": "127.0.0.1", "port": PORT})
+    translate_alone, chained = textml_apps(model)
+    systems = [("(b) naive transformers", "naive", "/naive", naive_app(model)),
+               ("(c) textml translate", "translate", "/translate", translate_alone),
+               ("(c) textml summarize+translate", "chain", "/summarize_translate", chained)]
+    results = []
+    try:
+        for label, name, route, app in systems:
+            serve.run(app, name=name, route_prefix=route)
+            url = f"http://127.0.0.1:{PORT}{route}"
+            closed_loop(url, texts, 2, 3, label)  # warm-up
+            for clients in args.clients:
+                result = closed_loop(url, texts, clients, args.seconds, label)
+                print(f"{label} x{clients}: {result.throughput:.2f} req/s, p50 {result.percentile(50):.0f} ms, "
+                      f"p99 {result.percentile(99):.0f} ms, {result.failed} failed")
+                results.append(result)
+            serve.delete(name)
+    finally:
+        serve.shutdown()
+        ray.shutdown()
+
+    def at(system, clients):
+        return next(r for r in results if r.system == system and r.clients == clients)
+
+    ct2_single, ct2_batch = engine_rows[0][2], engine_rows[1][2]
+    ct2_limit = 16 / ct2_batch
+    best = max((r for r in results if r.system == "(c) textml translate"), key=lambda r: r.throughput)
+    ratios = []
+    if 16 in args.clients:
+        ratio = at("(c) textml translate", 16).throughput / at("(b) naive transformers", 16).throughput
+        ratios.append(f"(c) translate / (b) naive at 16 clients: {ratio:.1f}x (target >= 10x)")
+    ratios.append(f"(c) translate at saturation ({best.clients} clients, {best.throughput:.2f} req/s) / (a) CTranslate2 "
+                  f"batch 16 ({ct2_limit:.2f} req/s): {best.throughput / ct2_limit:.2f} (target >= 0.8)")
+    if 1 in args.clients:
+        p50 = at("(c) textml translate", 1).percentile(50)
+        ratios.append(f"(c) translate p50 at 1 client: {p50:.0f} ms vs (a) single request {ct2_single * 1000:.0f} ms "
+                      f"+ 20 ms = {ct2_single * 1000 + 20:.0f} ms (target: at most that)")
+    write_report(out, results, engine_rows, ratios)
+
+
+if __name__ == "__main__":
+    main()

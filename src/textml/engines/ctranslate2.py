@@ -1,0 +1,54 @@
+"""The fast engine: CTranslate2, int8 on CPU and float16 on GPU, on a checkpoint converted once and cached."""
+
+import ctranslate2
+from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+
+from textml.engines.conversion import converted_model
+from textml.t5 import MAX_INPUT_TOKENS, Task, task_from_config
+
+DECODING_KEYS = {"num_beams", "min_length", "max_length", "length_penalty", "no_repeat_ngram_size", "early_stopping"}
+
+
+def ctranslate2_options(decoding: dict, defaults: GenerationConfig) -> dict:
+    """Hugging Face decoding settings as CTranslate2's translate_batch options."""
+    unknown = set(decoding) - DECODING_KEYS
+    if unknown:
+        raise ValueError(f"CTranslate2 engine has no decoding setting {sorted(unknown)}")
+    setting = lambda name: decoding.get(name, getattr(defaults, name))  # noqa: E731
+    return {
+        "beam_size": setting("num_beams") or 1,
+        # Hugging Face's lengths count the decoder start token; CTranslate2's do not.
+        "max_decoding_length": setting("max_length") - 1,
+        "min_decoding_length": max(0, (setting("min_length") or 0) - 1),
+        "length_penalty": setting("length_penalty") or 1.0,
+        "no_repeat_ngram_size": setting("no_repeat_ngram_size") or 0,
+    }
+
+
+class CTranslate2Engine:
+    def __init__(self, model: str, threads: int = 1, compute_type: str | None = None):
+        self.model = model
+        on_gpu = ctranslate2.get_cuda_device_count() > 0
+        compute_type = compute_type or ("float16" if on_gpu else "int8")
+        self.tokenizer = AutoTokenizer.from_pretrained(model)
+        self.config = AutoConfig.from_pretrained(model)
+        try:
+            self.defaults = GenerationConfig.from_pretrained(model)
+        except OSError:  # checkpoints without generation_config.json
+            self.defaults = GenerationConfig.from_model_config(self.config)
+        self.translator = ctranslate2.Translator(
+            str(converted_model(model, compute_type)), device="cuda" if on_gpu else "cpu",
+            compute_type=compute_type, intra_threads=threads, inter_threads=1,
+        )
+
+    def task(self, name: str) -> Task:
+        return task_from_config(self.config.task_specific_params, name)
+
+    def generate(self, texts: list[str], **decoding) -> list[str]:
+        token_ids = self.tokenizer(texts, truncation=True, max_length=MAX_INPUT_TOKENS).input_ids
+        sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in token_ids]
+        results = self.translator.translate_batch(sources, **ctranslate2_options(decoding, self.defaults))
+        return [
+            self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(result.hypotheses[0]), skip_special_tokens=True)
+            for result in results
+        ]
