@@ -5,6 +5,7 @@ settings (another language, other lengths) are decoded in groups, each with its 
 """
 
 import asyncio
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from ray import serve
 
 from textml.engines import Engine, load_engine
 from textml.user_config import ModelSettings
+
+logger = logging.getLogger("ray.serve")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class ModelDeployment:
         groups: dict[tuple, list[int]] = defaultdict(list)
         for index, job in enumerate(jobs):
             groups[job.task, job.overrides].append(index)
+        logger.debug("batch of %d requests in %d decoding groups", len(jobs), len(groups))
         outputs: list[str] = [""] * len(jobs)
         for (task_name, overrides), indices in groups.items():
             task = engine.task(task_name)
