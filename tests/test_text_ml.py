@@ -1,6 +1,7 @@
 """text_ml_app end to end over HTTP: the summary of a text, translated, as the checkpoint itself gives it."""
 
 import copy
+from pathlib import Path
 
 import pytest
 import yaml
@@ -8,6 +9,8 @@ import yaml
 from reference import summarize_translate
 from serve_cluster import DASHBOARD, post, run
 from textml.serve_config import deployment
+
+SERVE_LOGS = Path("/tmp/ray/session_latest/logs/serve")  # where `ray start` puts the test cluster's logs
 
 TEXT = ("It was the best of times, it was the worst of times, it was the age of wisdom, "
         "it was the age of foolishness, it was the epoch of belief")
@@ -93,3 +96,19 @@ def test_default_int8_engine_serves(cluster, base_config, redeploy):
     redeploy(with_model_settings(base_config, compute_type=None, num_beams=None))
     response = post("/summarize_translate", TEXT)
     assert response.status_code == 200 and response.text.strip(), response.text
+
+
+def replica_log_lines(cluster, deployment_name: str, words: str) -> list[str]:
+    """Lines with `words` in the Serve log files of the deployment's current replicas."""
+    replicas = cluster.details()["applications"]["text_ml_app"]["deployments"][deployment_name]["replicas"]
+    logs = [SERVE_LOGS / f"replica_text_ml_app_{deployment_name}_{r['replica_id']}.log" for r in replicas]
+    return [line for log in logs for line in log.read_text().splitlines() if words in line]
+
+
+def test_engine_uses_the_threads_the_replica_reserves(cluster, base_config, redeploy):
+    # The committed num_cpus (0.4) reserves part of one CPU: one thread.
+    assert replica_log_lines(cluster, "Translator", "on 1 CPU threads")
+    changed = copy.deepcopy(base_config)
+    deployment(changed, "text_ml_app", "Translator")["ray_actor_options"]["num_cpus"] = 2
+    redeploy(changed)
+    assert replica_log_lines(cluster, "Translator", "on 2 CPU threads")

@@ -48,6 +48,7 @@ class ModelDeployment:
             threads = settings.threads or reserved_threads()
             self.engine = await asyncio.to_thread(
                 load_engine, settings.model, settings.engine, threads, **settings.engine_options())
+            logger.info("loaded %s with %s on %d CPU threads", settings.model, settings.engine, threads)
         self.generate_batch.set_max_batch_size(settings.max_batch_size)
         self.generate_batch.set_batch_wait_timeout_s(settings.batch_wait_timeout_s)
         self.settings = settings
