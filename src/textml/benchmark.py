@@ -10,13 +10,12 @@ config with random weights, and every system decodes the same number of tokens w
 """
 
 import argparse
-import asyncio
 import os
 import statistics
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
+
+from textml.load import Outcomes, closed_loop
 
 CLIENTS = (1, 4, 16, 64)
 OUTPUT_TOKENS = 32
@@ -24,24 +23,6 @@ INPUT_TOKENS = 40
 # Greedy, lengths pinned: Hugging Face's max_length counts the decoder start token.
 DECODING = {"num_beams": 1, "min_length": OUTPUT_TOKENS + 1, "max_length": OUTPUT_TOKENS + 1}
 PORT = 8300
-
-
-@dataclass
-class Result:
-    system: str
-    clients: int
-    requests: int
-    failed: int
-    seconds: float
-    latencies_ms: list
-
-    @property
-    def throughput(self) -> float:
-        return (self.requests - self.failed) / self.seconds
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] if ordered else float("nan")
 
 
 def english_texts(tokenizer, count: int) -> list[str]:
@@ -70,39 +51,6 @@ def measure_engine(model: str, texts: list[str], engine: str, batch: int, thread
         loaded.generate(prompts, **DECODING)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
-
-
-def closed_loop(url: str, texts: list[str], clients: int, seconds: float, system: str) -> Result:
-    """`clients` threads, each sending its next request as soon as the last is answered."""
-    import requests
-
-    latencies, failures, lock = [], [0], threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def client(index: int):
-        session = requests.Session()
-        sent = 0
-        while time.perf_counter() < deadline:
-            text = texts[(index * 7 + sent) % len(texts)]
-            started = time.perf_counter()
-            try:
-                ok = session.post(url, json=text, timeout=120).status_code == 200
-            except requests.RequestException:
-                ok = False
-            elapsed = (time.perf_counter() - started) * 1000
-            sent += 1
-            with lock:
-                latencies.append(elapsed) if ok else None
-                failures[0] += 0 if ok else 1
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    return Result(system, clients, len(latencies) + failures[0], failures[0], elapsed, latencies)
 
 
 def naive_app(model: str):
@@ -144,11 +92,11 @@ def textml_apps(model: str, batch_wait_timeout_s: float, threads: int, replicas:
     return translate_alone, chained
 
 
-def write_report(out: Path, results: list[Result], engine_rows: list[tuple], ratios: list[str]):
+def write_report(out: Path, results: list[Outcomes], engine_rows: list[tuple], ratios: list[str]):
     lines = ["| system | clients | requests | failed | req/s | p50 ms | p95 ms | p99 ms |",
              "|---|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r.system} | {r.clients} | {r.requests} | {r.failed} | {r.throughput:.2f} | "
+        lines.append(f"| {r.label} | {r.clients} | {r.requests} | {r.failed} | {r.throughput:.2f} | "
                      f"{r.percentile(50):.0f} | {r.percentile(95):.0f} | {r.percentile(99):.0f} |")
     engine_lines = ["| (a) raw engine, in process | batch | seconds per batch | req/s |", "|---|---|---|---|"]
     engine_lines += [f"| {name} | {batch} | {seconds:.3f} | {batch / seconds:.2f} |"
@@ -162,8 +110,8 @@ def write_report(out: Path, results: list[Result], engine_rows: list[tuple], rat
     import matplotlib.pyplot as plt
 
     figure, (throughput, p99) = plt.subplots(1, 2, figsize=(11, 4))
-    for system in dict.fromkeys(r.system for r in results):
-        rows = [r for r in results if r.system == system]
+    for system in dict.fromkeys(r.label for r in results):
+        rows = [r for r in results if r.label == system]
         throughput.plot([r.clients for r in rows], [r.throughput for r in rows], marker="o", label=system)
         p99.plot([r.clients for r in rows], [r.percentile(99) for r in rows], marker="o", label=system)
     batched = [(name, batch, seconds) for name, batch, seconds in engine_rows if batch > 1]
@@ -241,7 +189,7 @@ def main(argv=None):
         ray.shutdown()
 
     def at(system, clients):
-        return next((r for r in results if r.system == system and r.clients == clients), None)
+        return next((r for r in results if r.label == system and r.clients == clients), None)
 
     ct2_single = min(seconds for name, batch, seconds in engine_rows if name.startswith("CTranslate2") and batch == 1)
     ct2_limit = max(batch / seconds for name, batch, seconds in engine_rows if name.startswith("CTranslate2") and batch > 1)
@@ -250,7 +198,7 @@ def main(argv=None):
     if at(textml, 16) and at(naive, 16):
         ratio = at(textml, 16).throughput / at(naive, 16).throughput
         ratios.append(f"(c) translate / (b) naive at 16 clients: {ratio:.1f}x (target >= 10x)")
-    served = [r for r in results if r.system == textml]
+    served = [r for r in results if r.label == textml]
     if served:
         best = max(served, key=lambda r: r.throughput)
         ratios.append(f"(c) translate at saturation ({best.clients} clients, {best.throughput:.2f} req/s) / (a) "
