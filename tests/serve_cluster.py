@@ -91,7 +91,7 @@ class LocalCluster:
     def replicas(self, app: str, deployment: str) -> list[tuple[str, int]]:
         """(actor id, pid) of each replica of a deployment."""
         replicas = self.details()["applications"][app]["deployments"][deployment]["replicas"]
-        return sorted((r["actor_id"], r["pid"]) for r in replicas)
+        return sorted((r.get("actor_id") or "", r.get("pid") or 0) for r in replicas)
 
     def wait_for_status(self, app: str, status: str, timeout: float = 120) -> dict:
         deadline = time.monotonic() + timeout

@@ -1,0 +1,37 @@
+"""A replica killed under load: Serve replaces it; the load reports what was lost."""
+
+import copy
+import os
+import signal
+import time
+
+from serve_cluster import PROXY
+from test_updates_under_load import FRUIT_ORDERS
+from textml.load import BackgroundLoad
+from textml.serve_config import deployment
+
+
+def test_replica_crash_under_load(cluster, base_config, redeploy):
+    config = copy.deepcopy(base_config)
+    deployment(config, "fruit_app", "MangoStand")["num_replicas"] = 2
+    redeploy(config)
+    before = cluster.replicas("fruit_app", "MangoStand")
+    with BackgroundLoad(f"{PROXY}/fruit", FRUIT_ORDERS, clients=8, seconds=120, label="fruit") as load:
+        time.sleep(3)
+        victim_actor, victim_pid = before[0]
+        os.kill(victim_pid, signal.SIGKILL)  # a replica process of the cluster this test session started
+        killed = time.monotonic()
+        while True:
+            replicas = cluster.replicas("fruit_app", "MangoStand")
+            states = [r["state"] for r in cluster.details()["applications"]["fruit_app"]["deployments"]
+                      ["MangoStand"]["replicas"]]
+            if len(replicas) == 2 and victim_actor not in dict(replicas) and states == ["RUNNING"] * 2:
+                break
+            assert time.monotonic() - killed < 30, f"no replacement RUNNING within 30 s: {states}"
+            time.sleep(0.2)
+        recovered_s = time.monotonic() - killed
+        time.sleep(3)
+    print(f"replacement RUNNING {recovered_s:.1f} s after the kill; {load.outcomes}")
+    assert load.outcomes.requests > 100, "the load did not run"
+    # Requests in flight on the killed process can fail; a handful, never a stream.
+    assert load.outcomes.failed <= 8, load.outcomes
