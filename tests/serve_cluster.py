@@ -2,6 +2,9 @@
 `serve` CLI, the dashboard's REST API and HTTP through the Serve proxy, all on 127.0.0.1."""
 
 import os
+import secrets
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -17,6 +20,7 @@ HOST = "127.0.0.1"
 GCS_PORT = 46379
 DASHBOARD_PORT = 48265
 HTTP_PORT = 48000
+REDIS_PORT = 46390
 DASHBOARD = f"http://{HOST}:{DASHBOARD_PORT}"
 PROXY = f"http://{HOST}:{HTTP_PORT}"
 
@@ -28,23 +32,52 @@ def cluster_env() -> dict:
     return env
 
 
-def run(*command: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
+def run(*command: str, timeout: float = 300, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
     """Runs a CLI command from the venv; with `check`, fails the test with its output when it fails."""
-    result = subprocess.run([str(BIN / command[0]), *command[1:]], env=cluster_env(), text=True,
-                            capture_output=True, timeout=timeout)
+    result = subprocess.run([str(BIN / command[0]), *command[1:]], env={**cluster_env(), **(env or {})},
+                            text=True, capture_output=True, timeout=timeout)
     assert result.returncode == 0 or not check, f"{' '.join(command)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
     return result
 
 
+def _wait_for_port(port: int, timeout: float = 10):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"nothing listens on {HOST}:{port}"
+            time.sleep(0.1)
+
+
 class LocalCluster:
-    def start(self, num_cpus: int = 2) -> "LocalCluster":
+    """A head node as production runs it: with GCS fault tolerance on an external Redis, when
+    redis-server is installed (.ci/run installs Debian's)."""
+
+    def __init__(self):
+        self.redis: subprocess.Popen | None = None
+
+    def start(self, num_cpus: int = 2, redis: bool = True) -> "LocalCluster":
+        options, env = [], {}
+        if redis and shutil.which("redis-server"):
+            password = secrets.token_hex(8)
+            self.redis = subprocess.Popen(
+                ["redis-server", "--port", str(REDIS_PORT), "--bind", HOST, "--requirepass", password,
+                 "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+            _wait_for_port(REDIS_PORT)
+            env = {"RAY_REDIS_ADDRESS": f"{HOST}:{REDIS_PORT}", "RAY_external_storage_namespace": "textml-tests"}
+            options = [f"--redis-password={password}"]
         run("ray", "start", "--head", f"--port={GCS_PORT}", f"--dashboard-port={DASHBOARD_PORT}",
             f"--dashboard-host={HOST}", f"--node-ip-address={HOST}", f"--num-cpus={num_cpus}",
-            "--disable-usage-stats")
+            "--disable-usage-stats", *options, env=env)
         return self
 
     def stop(self):
         run("ray", "stop", "--force")
+        if self.redis:
+            self.redis.terminate()
+            self.redis.wait(timeout=30)
 
     def submit(self, config: dict):
         """`serve deploy`s the config, as a user would, without waiting for it."""

@@ -1,0 +1,73 @@
+"""GCS fault tolerance: with the GCS's state in Redis, killing gcs_server under load loses no request,
+and once it is back the applications, their config and their replicas are unchanged."""
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from serve_cluster import DASHBOARD, GCS_PORT, PROXY
+from test_text_ml import TEXT
+from test_updates_under_load import FRUIT_ORDERS
+from textml.load import BackgroundLoad
+
+OUTAGE_S = 8
+
+
+def gcs_server() -> tuple[int, list[str], dict]:
+    """The pid, command line and environment of this cluster's gcs_server."""
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().decode().split("\0")[:-1]
+            if argv and Path(argv[0]).name == "gcs_server" and f"--gcs_server_port={GCS_PORT}" in argv:
+                environ = (entry / "environ").read_bytes().decode().split("\0")
+                return int(entry.name), argv, dict(v.split("=", 1) for v in environ if "=" in v)
+        except (OSError, ValueError):
+            continue
+    raise AssertionError("no gcs_server found for this cluster")
+
+
+def serve_state() -> dict:
+    applications = requests.get(f"{DASHBOARD}/api/serve/applications/", timeout=5).json()["applications"]
+    return {name: (app["status"], app["deployed_app_config"],
+                   sorted((d_name, r["actor_id"]) for d_name, d in app["deployments"].items() for r in d["replicas"]))
+            for name, app in applications.items()}
+
+
+def test_gcs_restart_under_load(cluster):
+    if not cluster.redis:
+        pytest.skip("redis-server is not installed (apt-get install redis-server): the cluster runs without GCS FT")
+    before = serve_state()
+    assert {status for status, *_ in before.values()} == {"RUNNING"}
+    pid, argv, environ = gcs_server()
+    assert any(arg.startswith("--redis_address=") for arg in argv), "the GCS does not use Redis"
+
+    with BackgroundLoad(f"{PROXY}/fruit", FRUIT_ORDERS, clients=4, seconds=180, label="fruit") as fruit, \
+            BackgroundLoad(f"{PROXY}/summarize_translate", [TEXT], clients=2, seconds=180, label="text") as text:
+        time.sleep(2)
+        os.kill(pid, signal.SIGKILL)  # the gcs_server of the cluster this test session started
+        killed = time.monotonic()
+        time.sleep(OUTAGE_S)
+        # What a head pod's restart does on Kubernetes: the same gcs_server, on the same Redis.
+        subprocess.Popen(argv, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+        while True:
+            try:
+                after = serve_state()
+                if after == before:
+                    break
+            except (requests.RequestException, ValueError, KeyError):
+                pass
+            assert time.monotonic() - killed < 120, "Serve's state did not come back within 120 s"
+            time.sleep(1)
+        recovered_s = time.monotonic() - killed
+        time.sleep(3)
+    print(f"gcs_server killed, restarted after {OUTAGE_S} s; applications, config and replicas unchanged "
+          f"{recovered_s:.1f} s after the kill; {fruit.outcomes}; {text.outcomes}")
+    assert fruit.outcomes.requests > 100 and text.outcomes.requests > 20, "the load did not run"
+    assert fruit.outcomes.failed == 0, fruit.outcomes
+    assert text.outcomes.failed == 0, text.outcomes
