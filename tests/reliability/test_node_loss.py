@@ -1,0 +1,65 @@
+"""Node loss: a second node joins the cluster, each model-free deployment of fruit_app keeps one replica per
+node (`max_replicas_per_node: 1`), a proxy runs on every node. The second node is killed under load; the
+service keeps answering through the head."""
+
+import copy
+import os
+import signal
+import time
+from pathlib import Path
+
+from serve_cluster import GCS_PORT, HOST, PROXY, run
+from test_updates_under_load import FRUIT_ORDERS
+from textml.load import BackgroundLoad
+from textml.serve_config import deployment
+
+# The second node's own ports, so it can share this machine with the head.
+NODE_MANAGER_PORT = 46400
+NODE_PORTS = [f"--node-manager-port={NODE_MANAGER_PORT}", "--object-manager-port=46401",
+              "--dashboard-agent-listen-port=46402", "--dashboard-agent-grpc-port=46403",
+              "--runtime-env-agent-port=46404", "--metrics-export-port=46405",
+              "--min-worker-port=46500", "--max-worker-port=46599"]
+
+
+def raylet_pid(node_manager_port: int) -> int:
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().decode().split("\0")
+        except OSError:
+            continue
+        if argv and Path(argv[0]).name == "raylet" and f"--node_manager_port={node_manager_port}" in argv:
+            return int(entry.name)
+    raise AssertionError(f"no raylet with node manager port {node_manager_port}")
+
+
+def test_second_node_lost_under_load(cluster, base_config, redeploy):
+    # The worker node's proxy listens on its own port: the load goes to the head's proxy.
+    run("ray", "start", f"--address={HOST}:{GCS_PORT}", f"--node-ip-address={HOST}", "--num-cpus=2",
+        *NODE_PORTS, env={"RAY_SERVE_WORKER_PROXY_HTTP_PORT": "48001"})
+    config = copy.deepcopy(base_config)
+    for name in ("MangoStand", "FruitMarket"):
+        deployment(config, "fruit_app", name).update(num_replicas=2, max_replicas_per_node=1)
+    redeploy(config)
+    nodes = {r["node_id"] for d in ("MangoStand", "FruitMarket")
+             for r in cluster.details()["applications"]["fruit_app"]["deployments"][d]["replicas"]}
+    assert len(nodes) == 2, "the replicas are not spread over both nodes"
+
+    with BackgroundLoad(f"{PROXY}/fruit", FRUIT_ORDERS, clients=8, seconds=120, label="fruit") as load:
+        time.sleep(3)
+        os.kill(raylet_pid(NODE_MANAGER_PORT), signal.SIGKILL)  # the node this test started
+        killed = time.monotonic()
+        # Recovered once Serve counts only the head's replica of each deployment as running.
+        while True:
+            deployments = cluster.details()["applications"]["fruit_app"]["deployments"]
+            running = [sum(r["state"] == "RUNNING" for r in deployments[d]["replicas"])
+                       for d in ("MangoStand", "FruitMarket")]
+            if running == [1, 1]:
+                break
+            assert time.monotonic() - killed < 60, f"Serve still counts the lost replicas: {running}"
+            time.sleep(0.5)
+        recovered_s = time.monotonic() - killed
+        time.sleep(5)
+    print(f"second node killed; Serve dropped its replicas after {recovered_s:.1f} s; {load.outcomes}")
+    assert load.outcomes.requests > 100, "the load did not run"
+    # Requests in flight to the lost node's replicas can fail; the head keeps answering the rest.
+    assert load.outcomes.failed <= 16, load.outcomes
