@@ -17,8 +17,6 @@ os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RAY_AUTH_MODE="d
 
 
 CHECKABLE = {"compute_type": "float32", "num_beams": 1}
-# Shorter than the committed 60 s, so a test can outwait it.
-REQUEST_TIMEOUT_S = 10
 
 
 @pytest.fixture(scope="session")
@@ -30,14 +28,13 @@ def tiny_models(tmp_path_factory) -> tuple[str, str]:
 
 @pytest.fixture(scope="session")
 def base_config(tiny_models) -> dict:
-    """deploy/serve_config.yaml as committed, with the offline model, the test ports and a 10 s request timeout.
+    """deploy/serve_config.yaml as committed, with the offline model and the test ports.
 
     Decoding is greedy and CTranslate2 computes in float32: there it gives exactly transformers' tokens
     (test_engines.py), so every answer can be checked against the checkpoint run directly with transformers.
     """
     config = serve_config.with_overrides(serve_config.load(SERVE_CONFIG), model=tiny_models[0], host=HOST,
                                          port=HTTP_PORT)
-    config["http_options"]["request_timeout_s"] = REQUEST_TIMEOUT_S
     for name in serve_config.MODEL_DEPLOYMENTS["text_ml_app"]:
         serve_config.deployment(config, "text_ml_app", name)["user_config"].update(CHECKABLE)
     return config
