@@ -38,6 +38,7 @@ def serve_state() -> dict:
             for name, app in applications.items()}
 
 
+@pytest.mark.restarts_gcs
 def test_gcs_restart_under_load(cluster):
     if not cluster.redis:
         pytest.skip("redis-server is not installed (apt-get install redis-server): the cluster runs without GCS FT")
