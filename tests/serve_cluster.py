@@ -16,11 +16,12 @@ import yaml
 
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
-# Ports away from the defaults, so a cluster a developer runs (make run) is left alone.
-GCS_PORT = 46379
-DASHBOARD_PORT = 48265
-HTTP_PORT = 48000
-REDIS_PORT = 46390
+# Ports away from the defaults, so a cluster a developer runs (make run) is left alone, and below the
+# ephemeral range (32768-60999), where a connection's source port could already hold them.
+GCS_PORT = 26379
+DASHBOARD_PORT = 28265
+HTTP_PORT = 28000
+REDIS_PORT = 26390
 DASHBOARD = f"http://{HOST}:{DASHBOARD_PORT}"
 PROXY = f"http://{HOST}:{HTTP_PORT}"
 
@@ -134,6 +135,16 @@ class LocalCluster:
                 return details
             assert time.monotonic() < deadline, f"{app} not {status} after {timeout}s: {details.get('status')}"
             time.sleep(1)
+
+
+def seconds_until(condition, timeout_s: float, what: str, poll_s: float = 0.5) -> float:
+    """Polls `condition()` until it is true and returns how long that took; fails the test, naming `what`,
+    after `timeout_s`."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < timeout_s, f"not within {timeout_s} s: {what}"
+        time.sleep(poll_s)
+    return time.monotonic() - started
 
 
 def post(route: str, body, **kwargs) -> requests.Response:

@@ -8,17 +8,17 @@ import signal
 import time
 from pathlib import Path
 
-from serve_cluster import GCS_PORT, HOST, PROXY, run
+from serve_cluster import GCS_PORT, HOST, PROXY, run, seconds_until
 from test_updates_under_load import FRUIT_ORDERS
 from textml.load import BackgroundLoad
 from textml.serve_config import deployment
 
-# The second node's own ports, so it can share this machine with the head.
-NODE_MANAGER_PORT = 46400
-NODE_PORTS = [f"--node-manager-port={NODE_MANAGER_PORT}", "--object-manager-port=46401",
-              "--dashboard-agent-listen-port=46402", "--dashboard-agent-grpc-port=46403",
-              "--runtime-env-agent-port=46404", "--metrics-export-port=46405",
-              "--min-worker-port=46500", "--max-worker-port=46599"]
+# The second node's own ports, so it can share this machine with the head (below the ephemeral range).
+NODE_MANAGER_PORT = 24400
+NODE_PORTS = [f"--node-manager-port={NODE_MANAGER_PORT}", "--object-manager-port=24401",
+              "--dashboard-agent-listen-port=24402", "--dashboard-agent-grpc-port=24403",
+              "--runtime-env-agent-port=24404", "--metrics-export-port=24405",
+              "--min-worker-port=24500", "--max-worker-port=24599"]
 
 
 def raylet_pid(node_manager_port: int) -> int:
@@ -35,7 +35,7 @@ def raylet_pid(node_manager_port: int) -> int:
 def test_second_node_lost_under_load(cluster, base_config, redeploy):
     # The worker node's proxy listens on its own port: the load goes to the head's proxy.
     run("ray", "start", f"--address={HOST}:{GCS_PORT}", f"--node-ip-address={HOST}", "--num-cpus=2",
-        *NODE_PORTS, env={"RAY_SERVE_WORKER_PROXY_HTTP_PORT": "48001"})
+        *NODE_PORTS, env={"RAY_SERVE_WORKER_PROXY_HTTP_PORT": "28001"})
     config = copy.deepcopy(base_config)
     for name in ("MangoStand", "FruitMarket"):
         deployment(config, "fruit_app", name).update(num_replicas=2, max_replicas_per_node=1)
@@ -47,17 +47,14 @@ def test_second_node_lost_under_load(cluster, base_config, redeploy):
     with BackgroundLoad(f"{PROXY}/fruit", FRUIT_ORDERS, clients=8, seconds=120, label="fruit") as load:
         time.sleep(3)
         os.kill(raylet_pid(NODE_MANAGER_PORT), signal.SIGKILL)  # the node this test started
-        killed = time.monotonic()
-        # Recovered once Serve counts only the head's replica of each deployment as running.
-        while True:
+
+        def lost_replicas_dropped() -> bool:
+            # Serve counts only the head's replica of each deployment as running.
             deployments = cluster.details()["applications"]["fruit_app"]["deployments"]
-            running = [sum(r["state"] == "RUNNING" for r in deployments[d]["replicas"])
-                       for d in ("MangoStand", "FruitMarket")]
-            if running == [1, 1]:
-                break
-            assert time.monotonic() - killed < 60, f"Serve still counts the lost replicas: {running}"
-            time.sleep(0.5)
-        recovered_s = time.monotonic() - killed
+            return all(sum(r["state"] == "RUNNING" for r in deployments[d]["replicas"]) == 1
+                       for d in ("MangoStand", "FruitMarket"))
+
+        recovered_s = seconds_until(lost_replicas_dropped, 60, "Serve dropping the lost node's replicas")
         time.sleep(5)
     print(f"second node killed; Serve dropped its replicas after {recovered_s:.1f} s; {load.outcomes}")
     assert load.outcomes.requests > 100, "the load did not run"
