@@ -19,7 +19,7 @@ class Engine(Protocol):
         """Decodes every text of the batch with the same settings."""
 
 
-# CTranslate2 first: int8 on CPU is about 3x transformers at batch 16, and float16 on GPU.
+# CTranslate2 first: int8 on CPU is about 3x transformers here (make bench), and float16 on GPU.
 ENGINES = ("ctranslate2", "transformers")
 DEFAULT_ENGINE = ENGINES[0]
 
