@@ -5,7 +5,7 @@ from typing import Literal, Optional
 from pydantic import (BaseModel, ConfigDict, NonNegativeFloat, NonNegativeInt, PositiveInt, field_validator,
                       model_validator)
 
-from textml.engines import DEFAULT_ENGINE
+from textml.engines import DEFAULT_ENGINE, ENGINES
 from textml.t5 import LANGUAGES
 
 DEFAULT_MODEL = "t5-small"
@@ -17,7 +17,7 @@ class ModelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str = DEFAULT_MODEL
-    engine: Literal["ctranslate2", "transformers"] = DEFAULT_ENGINE
+    engine: Literal[ENGINES] = DEFAULT_ENGINE
     # CTranslate2's compute type; unset: int8 on CPU, float16 on GPU.
     compute_type: Optional[str] = None
     # CPU threads for the engine; unset: the CPUs the replica reserved (num_cpus, rounded up).

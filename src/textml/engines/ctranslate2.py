@@ -3,7 +3,7 @@
 import ctranslate2
 from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
-from textml.engines.conversion import converted_model
+from textml.engines.conversion import converted_model, default_compute_type
 from textml.t5 import MAX_INPUT_TOKENS, Task, task_from_config
 
 DECODING_KEYS = {"num_beams", "min_length", "max_length", "length_penalty", "no_repeat_ngram_size", "early_stopping"}
@@ -28,8 +28,7 @@ def ctranslate2_options(decoding: dict, defaults: GenerationConfig) -> dict:
 class CTranslate2Engine:
     def __init__(self, model: str, threads: int = 1, compute_type: str | None = None):
         self.model = model
-        on_gpu = ctranslate2.get_cuda_device_count() > 0
-        compute_type = compute_type or ("float16" if on_gpu else "int8")
+        compute_type = compute_type or default_compute_type()
         self.tokenizer = AutoTokenizer.from_pretrained(model)
         self.config = AutoConfig.from_pretrained(model)
         try:
@@ -37,7 +36,7 @@ class CTranslate2Engine:
         except OSError:  # checkpoints without generation_config.json
             self.defaults = GenerationConfig.from_model_config(self.config)
         self.translator = ctranslate2.Translator(
-            str(converted_model(model, compute_type)), device="cuda" if on_gpu else "cpu",
+            str(converted_model(model, compute_type)), device="cuda" if ctranslate2.get_cuda_device_count() else "cpu",
             compute_type=compute_type, intra_threads=threads, inter_threads=1,
         )
 
