@@ -7,7 +7,7 @@ FROM rayproject/ray:${RAY_VERSION}-py311-cpu
 WORKDIR /home/ray/textml
 # PyPI's torch wheel for Linux is the CUDA build; the CPU build is the one pinned and tested.
 RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
-COPY --chown=ray:users pyproject.toml constraints.txt README.md ./
+COPY --chown=ray:users pyproject.toml setup.py constraints.txt README.md ./
 COPY --chown=ray:users src ./src
 RUN pip install --no-cache-dir -c constraints.txt .
 

@@ -1,0 +1,1 @@
+"""gRPC messages and service of text_ml_app, generated at install time from text_ml.proto."""
