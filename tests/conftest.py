@@ -3,8 +3,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import ray
 
-from serve_cluster import HOST, HTTP_PORT, LocalCluster
+from serve_cluster import GCS_PORT, GRPC_PORT, HOST, HTTP_PORT, LocalCluster
 from textml import serve_config
 from tiny_t5 import build_tiny_t5
 
@@ -34,7 +35,7 @@ def base_config(tiny_models) -> dict:
     (test_engines.py), so every answer can be checked against the checkpoint run directly with transformers.
     """
     config = serve_config.with_overrides(serve_config.load(SERVE_CONFIG), model=tiny_models[0], host=HOST,
-                                         port=HTTP_PORT)
+                                         port=HTTP_PORT, grpc_port=GRPC_PORT)
     for name in serve_config.MODEL_DEPLOYMENTS["text_ml_app"]:
         serve_config.deployment(config, "text_ml_app", name)["user_config"].update(CHECKABLE)
     return config
@@ -60,7 +61,22 @@ def redeploy(cluster, base_config):
     cluster.deploy(base_config)
 
 
+@pytest.fixture
+def driver(cluster):
+    """This test process connected to the cluster as a Ray driver, for deployment handles and actors."""
+    ray.init(address=f"{HOST}:{GCS_PORT}", log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
 def pytest_collection_modifyitems(items):
-    """The test that restarts the GCS runs last: every other test gets a cluster whose GCS never restarted
-    (in one CI run, a node joining after the restart timed out registering)."""
-    items.sort(key=lambda item: item.get_closest_marker("restarts_gcs") is not None)
+    """Tests that start and `ray stop` a cluster of their own run first, before the session's cluster exists
+    (`ray stop` stops every Ray cluster on the machine). The test that restarts the GCS runs last: every other
+    test gets a cluster whose GCS never restarted (in one CI run, a node joining after the restart timed out
+    registering)."""
+    def order(item) -> int:
+        if item.get_closest_marker("before_cluster"):
+            return 0
+        return 2 if item.get_closest_marker("restarts_gcs") else 1
+
+    items.sort(key=order)

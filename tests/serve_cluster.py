@@ -21,6 +21,8 @@ HOST = "127.0.0.1"
 GCS_PORT = 26379
 DASHBOARD_PORT = 28265
 HTTP_PORT = 28000
+GRPC_PORT = 29000
+METRICS_PORT = 28080
 REDIS_PORT = 26390
 DASHBOARD = f"http://{HOST}:{DASHBOARD_PORT}"
 PROXY = f"http://{HOST}:{HTTP_PORT}"
@@ -58,6 +60,7 @@ class LocalCluster:
 
     def __init__(self):
         self.redis: subprocess.Popen | None = None
+        self.serve_logs: Path | None = None  # where its Serve logs are
 
     def start(self, num_cpus: int = 2, redis: bool = True) -> "LocalCluster":
         options, env = [], {}
@@ -71,7 +74,10 @@ class LocalCluster:
             options = [f"--redis-password={password}"]
         run("ray", "start", "--head", f"--port={GCS_PORT}", f"--dashboard-port={DASHBOARD_PORT}",
             f"--dashboard-host={HOST}", f"--node-ip-address={HOST}", f"--num-cpus={num_cpus}",
+            f"--metrics-export-port={METRICS_PORT}",
             "--disable-usage-stats", *options, env=env)
+        # This cluster's own session: session_latest moves when another cluster starts (the benchmark's).
+        self.serve_logs = Path("/tmp/ray/session_latest").resolve() / "logs" / "serve"
         return self
 
     def stop(self):

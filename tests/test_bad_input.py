@@ -5,7 +5,7 @@ import requests
 
 from serve_cluster import PROXY, post
 from textml.http import MAX_BODY_BYTES
-from textml.text_ml import MAX_TEXT_CHARS
+from textml.api_schema import MAX_TEXT_CHARS
 
 BAD_INPUTS = [
     # route, raw body, status, words the error must contain

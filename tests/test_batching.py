@@ -6,24 +6,14 @@ are in it, so N concurrent requests that all finish well inside 30 s were decode
 
 import copy
 
-import pytest
-import ray
 from ray import serve
 
 from reference import decoding_of, reference_generate
-from serve_cluster import GCS_PORT, HOST
 from textml.serve_config import deployment
 
 TEXTS = ["It was the best of times", "it was the age of wisdom, it was the age of foolishness",
          "we had everything before us, we had nothing before us"]
 BATCH_WAIT_S = 30
-
-
-@pytest.fixture
-def driver(cluster):
-    ray.init(address=f"{HOST}:{GCS_PORT}", log_to_driver=False)
-    yield
-    ray.shutdown()
 
 
 def batched(config: dict, max_batch_size: int) -> dict:

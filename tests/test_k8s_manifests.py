@@ -191,5 +191,7 @@ def test_check_refuses_a_bad_model_user_config(crd, tmp_path):
     manifest.write_text(yaml.safe_dump(service))
     fields = {f.field: f.problem for f in check_file(manifest, crd) if f.severity == "error"}
     app = "spec.serveConfigV2.applications[0]"
-    assert "unknown language 'klingon'" in fields[f"{app}.deployments[0].user_config.language"]
-    assert "Extra inputs are not permitted" in fields[f"{app}.deployments[1].user_config.max_lenght"]
+    names = [d["name"] for d in yaml.safe_load(service["spec"]["serveConfigV2"])["applications"][0]["deployments"]]
+    translator, summarizer = names.index("Translator"), names.index("Summarizer")
+    assert "unknown language 'klingon'" in fields[f"{app}.deployments[{translator}].user_config.language"]
+    assert "Extra inputs are not permitted" in fields[f"{app}.deployments[{summarizer}].user_config.max_lenght"]

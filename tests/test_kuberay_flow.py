@@ -10,7 +10,7 @@ import yaml
 
 from conftest import CHECKABLE
 from reference import summarize_translate
-from serve_cluster import DASHBOARD, HOST, HTTP_PORT, post
+from serve_cluster import DASHBOARD, GRPC_PORT, HOST, HTTP_PORT, post
 from test_k8s_manifests import MANIFESTS
 from test_text_ml import TEXT
 from textml.serve_config import MODEL_DEPLOYMENTS, deployment
@@ -26,6 +26,8 @@ def on_this_machine(config: dict, model: str) -> dict:
     answers that can be checked exactly (CHECKABLE)."""
     config = copy.deepcopy(config)
     config["http_options"].update(host=HOST, port=HTTP_PORT)
+    if "grpc_options" in config:
+        config["grpc_options"]["port"] = GRPC_PORT
     apps = {a["name"] for a in config["applications"]}
     for app, names in MODEL_DEPLOYMENTS.items():
         for name in names if app in apps else ():

@@ -1,16 +1,13 @@
 """text_ml_app end to end over HTTP: the summary of a text, translated, as the checkpoint itself gives it."""
 
 import copy
-from pathlib import Path
 
-import pytest
 import yaml
 
 from reference import summarize_translate
 from serve_cluster import DASHBOARD, post, run
 from textml.serve_config import deployment
 
-SERVE_LOGS = Path("/tmp/ray/session_latest/logs/serve")  # where `ray start` puts the test cluster's logs
 
 TEXT = ("It was the best of times, it was the worst of times, it was the age of wisdom, "
         "it was the age of foolishness, it was the epoch of belief")
@@ -101,7 +98,7 @@ def test_default_int8_engine_serves(cluster, base_config, redeploy):
 def replica_log_lines(cluster, deployment_name: str, words: str) -> list[str]:
     """Lines with `words` in the Serve log files of the deployment's current replicas."""
     replicas = cluster.details()["applications"]["text_ml_app"]["deployments"][deployment_name]["replicas"]
-    logs = [SERVE_LOGS / f"replica_text_ml_app_{deployment_name}_{r['replica_id']}.log" for r in replicas]
+    logs = [cluster.serve_logs / f"replica_text_ml_app_{deployment_name}_{r['replica_id']}.log" for r in replicas]
     return [line for log in logs for line in log.read_text().splitlines() if words in line]
 
 

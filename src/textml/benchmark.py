@@ -4,7 +4,7 @@
 
 (a) the raw engine: the same model, batched, in-process, no serving;
 (b) a naive deployment: one request at a time through transformers, as the textbook Ray Serve app does;
-(c) textml over HTTP through the Serve proxy: translate alone, and summarize -> translate.
+(c) textml over HTTP through the Serve proxy and its FastAPI ingress: /translate, and summarize -> translate.
 Closed-loop load at 1, 4, 16 and 64 clients. The model has t5-small's exact architecture and generation
 config with random weights, and every system decodes the same number of tokens with the same beam width.
 """
@@ -77,19 +77,19 @@ def naive_app(model: str):
     return NaiveTranslator.bind()
 
 
-def textml_apps(model: str, batch_wait_timeout_s: float, threads: int, replicas: int):
-    from textml.text_ml import Summarizer, Translator
+def textml_app(model: str, batch_wait_timeout_s: float, threads: int, replicas: int):
+    """text_ml_app as deployed (its FastAPI ingress and both model deployments), with the benchmark's decoding."""
+    from textml.text_ml import APIIngress, Summarizer, Translator
 
     settings = {"model": model, "engine": "ctranslate2", "max_batch_size": 16,
                 "batch_wait_timeout_s": batch_wait_timeout_s,
                 "num_beams": DECODING["num_beams"], "min_length": DECODING["min_length"],
                 "max_length": DECODING["max_length"], "threads": threads}
-    translate_alone = Translator.options(ray_actor_options={"num_cpus": threads}, num_replicas=replicas,
-                                         max_ongoing_requests=64,
-                                         user_config=settings, logging_config={"log_level": os.environ.get("TEXTML_BENCH_LOG_LEVEL", "INFO")}).bind()
-    chained = Summarizer.options(ray_actor_options={"num_cpus": 1}, max_ongoing_requests=64, user_config=settings).bind(
-        Translator.options(ray_actor_options={"num_cpus": 1}, max_ongoing_requests=64, user_config=settings).bind())
-    return translate_alone, chained
+    model_options = {"max_ongoing_requests": 64, "user_config": settings,
+                     "logging_config": {"log_level": os.environ.get("TEXTML_BENCH_LOG_LEVEL", "INFO")}}
+    return APIIngress.options(ray_actor_options={"num_cpus": 0.1}, max_ongoing_requests=256).bind(
+        Summarizer.options(ray_actor_options={"num_cpus": 1}, **model_options).bind(),
+        Translator.options(ray_actor_options={"num_cpus": threads}, num_replicas=replicas, **model_options).bind())
 
 
 def write_report(out: Path, results: list[Outcomes], engine_rows: list[tuple], ratios: list[str]):
@@ -166,20 +166,22 @@ def main(argv=None):
     import ray
     from ray import serve
 
-    ray.init(num_cpus=8, include_dashboard=False, log_to_driver=False)
+    # A cluster of its own ("local"), never one already running here.
+    ray.init(address="local", num_cpus=8, include_dashboard=False, log_to_driver=False)
     serve.start(http_options={"host": "127.0.0.1", "port": PORT})
-    translate_alone, chained = textml_apps(model, args.batch_wait, args.threads, args.replicas)
-    systems = [("(b) naive transformers", "naive", "/naive", naive_app(model)),
-               ("(c) textml translate", "translate", "/translate", translate_alone),
-               ("(c) textml summarize+translate", "chain", "/summarize_translate", chained)]
+    textml = textml_app(model, args.batch_wait, args.threads, args.replicas)
+    # (label, name, app, route prefix, path under it, request bodies)
+    systems = [("(b) naive transformers", "naive", naive_app(model), "/naive", "", texts),
+               ("(c) textml translate", "translate", textml, "/textml", "/translate", [{"text": t} for t in texts]),
+               ("(c) textml summarize+translate", "chain", textml, "/textml", "", texts)]
     results = []
     try:
-        for label, name, route, app in [s for s in systems if s[1] in args.systems]:
+        for label, name, app, route, path, bodies in [s for s in systems if s[1] in args.systems]:
             serve.run(app, name=name, route_prefix=route)
-            url = f"http://127.0.0.1:{PORT}{route}"
-            closed_loop(url, texts, 2, 3, label)  # warm-up
+            url = f"http://127.0.0.1:{PORT}{route}{path}"
+            closed_loop(url, bodies, 2, 3, label)  # warm-up
             for clients in args.clients:
-                result = closed_loop(url, texts, clients, args.seconds, label)
+                result = closed_loop(url, bodies, clients, args.seconds, label)
                 print(f"{label} x{clients}: {result.throughput:.2f} req/s, p50 {result.percentile(50):.0f} ms, "
                       f"p99 {result.percentile(99):.0f} ms, {result.failed} failed")
                 results.append(result)

@@ -20,14 +20,24 @@ class Outcomes:
     seconds: float = 0.0
     latencies_ms: list = field(default_factory=list)  # of the successful requests
     statuses: Counter = field(default_factory=Counter)  # HTTP status, or the exception's name
+    # Clients record from their threads while the caller may read the counts.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, status: int | str, elapsed_ms: float):
+        with self._lock:
+            self.statuses[status] += 1
+            if status == 200:
+                self.latencies_ms.append(elapsed_ms)
 
     @property
     def requests(self) -> int:
-        return sum(self.statuses.values())
+        with self._lock:
+            return sum(self.statuses.values())
 
     @property
     def failed(self) -> int:
-        return self.requests - len(self.latencies_ms)
+        with self._lock:
+            return sum(self.statuses.values()) - len(self.latencies_ms)
 
     @property
     def throughput(self) -> float:
@@ -43,9 +53,10 @@ class Outcomes:
 
 
 def closed_loop(url: str, bodies: list, clients: int, seconds: float, label: str = "",
-                timeout_s: float = 120, stop: threading.Event | None = None) -> Outcomes:
-    """Runs `clients` closed-loop clients POSTing `bodies` (as JSON, in turn) for `seconds`, or until `stop`."""
-    outcomes, lock = Outcomes(label or url, clients), threading.Lock()
+                timeout_s: float = 120, stop: threading.Event | None = None, outcomes: Outcomes | None = None) -> Outcomes:
+    """Runs `clients` closed-loop clients POSTing `bodies` (as JSON, in turn) for `seconds`, or until `stop`;
+    counts into `outcomes` when given, so they can be read while the load runs."""
+    outcomes = outcomes or Outcomes(label or url, clients)
     deadline = time.monotonic() + seconds
     stop = stop or threading.Event()
 
@@ -59,11 +70,7 @@ def closed_loop(url: str, bodies: list, clients: int, seconds: float, label: str
                 status = session.post(url, json=bodies[(index * 7 + sent) % len(bodies)], timeout=timeout_s).status_code
             except requests.RequestException as error:
                 status = type(error).__name__
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            with lock:
-                outcomes.statuses[status] += 1
-                if status == 200:
-                    outcomes.latencies_ms.append(elapsed_ms)
+            outcomes.record(status, (time.perf_counter() - started) * 1000)
 
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
@@ -86,12 +93,13 @@ class BackgroundLoad:
     def __init__(self, url: str, bodies: list, clients: int, seconds: float, label: str = ""):
         self._stop = threading.Event()
         self._args = (url, bodies, clients, seconds, label)
-        self.outcomes: Outcomes | None = None
+        # Counted live: read them during the load for a count up to a moment.
+        self.outcomes = Outcomes(label or url, clients)
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         url, bodies, clients, seconds, label = self._args
-        self.outcomes = closed_loop(url, bodies, clients, seconds, label, stop=self._stop)
+        closed_loop(url, bodies, clients, seconds, label, stop=self._stop, outcomes=self.outcomes)
 
     def __enter__(self) -> "BackgroundLoad":
         self._thread.start()

@@ -11,6 +11,8 @@ import yaml
 from ray.serve.schema import ServeDeploySchema
 
 MODEL_DEPLOYMENTS = {"text_ml_app": ("Translator", "Summarizer")}
+# The applications grpc_options' servicers serve.
+GRPC_APPLICATIONS = {"text_ml_app"}
 
 
 def load(path: str | Path) -> dict:
@@ -28,8 +30,9 @@ def deployment(config: dict, app: str, name: str) -> dict:
 
 
 def with_overrides(config: dict, *, model: str | None = None, host: str | None = None,
-                   port: int | None = None) -> dict:
-    """A copy with every model deployment loading `model`, and the proxy on host:port."""
+                   port: int | None = None, grpc_port: int | None = None) -> dict:
+    """A copy with every model deployment loading `model`, the HTTP proxy on host:port, the gRPC one on
+    grpc_port."""
     config = copy.deepcopy(config)
     if model is not None:
         for app, names in MODEL_DEPLOYMENTS.items():
@@ -40,6 +43,8 @@ def with_overrides(config: dict, *, model: str | None = None, host: str | None =
         http["host"] = host
     if port is not None:
         http["port"] = port
+    if grpc_port is not None:
+        config.setdefault("grpc_options", {})["port"] = grpc_port
     ServeDeploySchema.model_validate(config)
     return config
 
@@ -54,9 +59,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", help="Hugging Face id or local directory for every model deployment")
     parser.add_argument("--host", help="address the HTTP proxy binds")
     parser.add_argument("--port", type=int, help="port the HTTP proxy listens on")
+    parser.add_argument("--grpc-port", type=int, help="port the gRPC proxy listens on")
     parser.add_argument("-o", "--output", required=True, help="where to write the new config")
     args = parser.parse_args(argv)
-    config = with_overrides(load(args.config), model=args.model, host=args.host, port=args.port)
+    config = with_overrides(load(args.config), model=args.model, host=args.host, port=args.port,
+                            grpc_port=args.grpc_port)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(dump(config))

@@ -1,65 +1,136 @@
 """text_ml_app: an English text is summarized, and the summary translated.
 
-POST a JSON string to /summarize_translate -> the translated summary, as text.
-`translator_app` serves translation alone: POST a JSON string -> its translation.
+Two model deployments, Summarizer and Translator, behind one FastAPI ingress:
+
+    POST /summarize_translate                        a JSON string -> the translated summary, as text
+    POST /summarize_translate/translate              {text, language?} -> {translation, language}
+    POST /summarize_translate/summarize              {text, min_length?, max_length?} -> {summary}
+    POST /summarize_translate/summarize-translate    {text, language?} -> {summary, translation, language}
+    ... and each of the three with /batch: {texts: [...], ...} -> lists, in order
+    GET  /summarize_translate/docs                   the API's documentation (offline), /openapi.json its schema
+
+and over gRPC (textml.TextML: Translate, Summarize, SummarizeTranslate; grpc_service.py).
 """
 
 from typing import Annotated, Optional
 
-from pydantic import StringConstraints, TypeAdapter
+from fastapi import Body
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi_offline import FastAPIOffline
 from ray import serve
+from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from ray.serve.handle import DeploymentHandle
 from starlette.requests import Request
 
-from textml.http import BadRequest, read_json
-from textml.model_deployment import ModelDeployment
+from textml.api_schema import (EnglishText, Error, SummarizeBatchRequest, SummarizeRequest,
+                               SummarizeTranslateBatchRequest, SummarizeTranslateRequest, Summary, SummaryBatch,
+                               SummaryTranslation, SummaryTranslationBatch, TranslateBatchRequest, TranslateRequest,
+                               Translation, TranslationBatch)
+from textml.grpc_service import TextMLServicer
+from textml.http import answer_errors
+from textml.model_deployment import EngineFailure, ModelDeployment
 from textml.t5 import SUMMARIZATION, translation_task
 from textml.user_config import SummarizerSettings, TranslatorSettings
-
-MAX_TEXT_CHARS = 20_000
-ENGLISH_TEXT = TypeAdapter(
-    Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS)]
-)
 
 
 @serve.deployment(user_config={"language": "french"})
 class Translator(ModelDeployment):
     settings_type = TranslatorSettings
 
-    async def translate(self, text: str, language: Optional[str] = None) -> str:
+    async def translate_many(self, texts: list[str], language: Optional[str] = None) -> dict:
         """Translates into `language` (french, german or romanian), or the configured one."""
         language = TranslatorSettings(language=language).language if language else self.settings.language
-        return await self.run_task(translation_task(language), text)
+        return {"translations": await self.run_tasks(translation_task(language), texts), "language": language}
 
-    async def __call__(self, request: Request):
-        try:
-            english_text = await read_json(request, ENGLISH_TEXT)
-        except BadRequest as error:
-            return error.response()
-        return await self.translate(english_text)
+    async def translate(self, text: str, language: Optional[str] = None) -> str:
+        return (await self.translate_many([text], language))["translations"][0]
 
 
 @serve.deployment(user_config={})
 class Summarizer(ModelDeployment):
     settings_type = SummarizerSettings
 
-    def __init__(self, translator: DeploymentHandle):
-        super().__init__()
-        self.translator = translator
-
-    async def summarize(self, text: str, min_length: Optional[int] = None, max_length: Optional[int] = None) -> str:
+    async def summarize_many(self, texts: list[str], min_length: Optional[int] = None,
+                             max_length: Optional[int] = None) -> list[str]:
         lengths = {name: value for name, value in (("min_length", min_length), ("max_length", max_length))
                    if value is not None}
-        return await self.run_task(SUMMARIZATION, text, **lengths)
+        return await self.run_tasks(SUMMARIZATION, texts, **lengths)
 
-    async def __call__(self, request: Request):
-        try:
-            english_text = await read_json(request, ENGLISH_TEXT)
-        except BadRequest as error:
-            return error.response()
-        summary = await self.summarize(english_text)
+    async def summarize(self, text: str, min_length: Optional[int] = None, max_length: Optional[int] = None) -> str:
+        return (await self.summarize_many([text], min_length, max_length))[0]
+
+
+api = FastAPIOffline(
+    title="textml", version="1",
+    description="Summarize English text and translate it to French, German or Romanian (T5 on Ray Serve).",
+    responses={code: {"model": Error} for code in (400, 413, 422, 503)},
+)
+answer_errors(api)
+
+# The service is busy or a replica is broken: the client should retry, as Serve's own 503s say.
+RETRY = {"Retry-After": "1"}
+
+
+@api.exception_handler(BackPressureError)
+async def overloaded(request: Request, error: BackPressureError) -> JSONResponse:
+    return JSONResponse({"error": f"overloaded, retry: {error}"}, status_code=503, headers=RETRY)
+
+
+@api.exception_handler(DeploymentUnavailableError)
+async def unavailable(request: Request, error: DeploymentUnavailableError) -> JSONResponse:
+    return JSONResponse({"error": str(error)}, status_code=503, headers=RETRY)
+
+
+@api.exception_handler(EngineFailure)
+async def engine_failed(request: Request, error: EngineFailure) -> JSONResponse:
+    # Raised in a model replica, it arrives wrapped in Ray's error: its own message is the cause's.
+    return JSONResponse({"error": f"{getattr(error, 'cause', error)}; retry"}, status_code=503, headers=RETRY)
+
+
+@serve.deployment
+@serve.ingress(api)
+class APIIngress(TextMLServicer):
+    def __init__(self, summarizer: DeploymentHandle, translator: DeploymentHandle):
+        self.summarizer = summarizer
+        self.translator = translator
+
+    @api.post("/", response_class=PlainTextResponse, summary="Summarize, then translate (text in, text out)")
+    async def summarize_translate_text(self, text: Annotated[EnglishText, Body()]) -> str:
+        summary = await self.summarizer.summarize.remote(text)
         return await self.translator.translate.remote(summary)
 
+    @api.post("/translate")
+    async def translate(self, request: TranslateRequest) -> Translation:
+        result = await self.translator.translate_many.remote([request.text], request.language)
+        return Translation(translation=result["translations"][0], language=result["language"])
 
-app = Summarizer.bind(Translator.bind())
-translator_app = Translator.bind()
+    @api.post("/translate/batch")
+    async def translate_batch(self, request: TranslateBatchRequest) -> TranslationBatch:
+        return TranslationBatch(**await self.translator.translate_many.remote(request.texts, request.language))
+
+    @api.post("/summarize")
+    async def summarize(self, request: SummarizeRequest) -> Summary:
+        [summary] = await self.summarizer.summarize_many.remote([request.text], **request.given())
+        return Summary(summary=summary)
+
+    @api.post("/summarize/batch")
+    async def summarize_batch(self, request: SummarizeBatchRequest) -> SummaryBatch:
+        return SummaryBatch(summaries=await self.summarizer.summarize_many.remote(request.texts, **request.given()))
+
+    @api.post("/summarize-translate")
+    async def summarize_translate(self, request: SummarizeTranslateRequest) -> SummaryTranslation:
+        batch = await self._summarize_translate([request.text], request.language)
+        return SummaryTranslation(summary=batch.summaries[0], translation=batch.translations[0],
+                                  language=batch.language)
+
+    @api.post("/summarize-translate/batch")
+    async def summarize_translate_batch(self, request: SummarizeTranslateBatchRequest) -> SummaryTranslationBatch:
+        return await self._summarize_translate(request.texts, request.language)
+
+    async def _summarize_translate(self, texts: list[str], language: Optional[str]) -> SummaryTranslationBatch:
+        summaries = await self.summarizer.summarize_many.remote(texts)
+        result = await self.translator.translate_many.remote(summaries, language)
+        return SummaryTranslationBatch(summaries=summaries, **result)
+
+
+app = APIIngress.bind(Summarizer.bind(), Translator.bind())

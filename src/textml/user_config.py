@@ -11,6 +11,13 @@ from textml.t5 import LANGUAGES
 DEFAULT_MODEL = "t5-small"
 
 
+def lengths_in_order(model: BaseModel) -> BaseModel:
+    """A validator for models with optional min_length and max_length (user_config, API requests)."""
+    if model.min_length is not None and model.max_length is not None and model.min_length > model.max_length:
+        raise ValueError(f"min_length {model.min_length} is above max_length {model.max_length}")
+    return model
+
+
 class ModelSettings(BaseModel):
     """Which checkpoint to load, and decoding settings that override its own defaults."""
 
@@ -36,9 +43,7 @@ class ModelSettings(BaseModel):
 
     @model_validator(mode="after")
     def _lengths_in_order(self):
-        if self.min_length is not None and self.max_length is not None and self.min_length > self.max_length:
-            raise ValueError(f"min_length {self.min_length} is above max_length {self.max_length}")
-        return self
+        return lengths_in_order(self)
 
     def engine_inputs(self) -> tuple:
         """What the loaded engine depends on: a change to any of these reloads it."""

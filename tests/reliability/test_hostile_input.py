@@ -18,15 +18,32 @@ NEAR_MISSES = st.tuples(
     st.sampled_from(["MANGO", "ORANGE", "PEAR", "ADD", "MUL", "mango", "KIWI", ""]),
     st.one_of(st.integers(), st.floats(), st.text(max_size=5), st.none(), st.booleans()),
 ).map(list)
+# Bodies shaped like the typed API's, with any values.
+TYPED_NEAR_MISSES = st.fixed_dictionaries({}, optional={
+    "text": st.one_of(st.text(max_size=60), JSON_VALUES),
+    "texts": st.one_of(st.lists(st.text(max_size=20), max_size=5), JSON_VALUES),
+    "language": st.one_of(st.sampled_from(["french", "german", "romanian", "German", "klingon", ""]), JSON_VALUES),
+    "min_length": st.one_of(st.integers(-5, 300), JSON_VALUES),
+    "max_length": st.one_of(st.integers(-5, 300), JSON_VALUES),
+})
+LANGUAGES = st.sampled_from(["french", "german", "romanian"])
+WORDS = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=60)
+TYPED_BODIES = st.one_of(
+    st.fixed_dictionaries({"text": WORDS}, optional={"language": LANGUAGES, "max_length": st.integers(1, 20)}),
+    st.fixed_dictionaries({"texts": st.lists(WORDS, min_size=1, max_size=3)}, optional={"language": LANGUAGES}),
+)
 BODIES = st.one_of(
+    TYPED_BODIES.map(lambda value: json.dumps(value).encode()),
     JSON_VALUES.map(lambda value: json.dumps(value).encode()),
     NEAR_MISSES.map(lambda value: json.dumps(value).encode()),
+    TYPED_NEAR_MISSES.map(lambda value: json.dumps(value).encode()),
     st.text(max_size=300).map(lambda text: json.dumps(text).encode()),
     st.binary(max_size=300),
 )
 
 
-@pytest.mark.parametrize("route", ["/fruit", "/calc", "/summarize_translate"])
+@pytest.mark.parametrize("route", ["/fruit", "/calc", "/summarize_translate", "/summarize_translate/translate",
+                                   "/summarize_translate/summarize", "/summarize_translate/summarize-translate/batch"])
 def test_fuzzed_bodies_never_give_5xx(cluster, route):
     seen = {"4xx": 0, "2xx": 0}
 

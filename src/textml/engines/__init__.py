@@ -9,13 +9,21 @@ from typing import Protocol
 from textml.t5 import Task
 
 
+class Generated(list):
+    """The decoded texts, in order (a list of them), and how many tokens the engine generated for them all."""
+
+    def __init__(self, texts, tokens: int):
+        super().__init__(texts)
+        self.tokens = tokens
+
+
 class Engine(Protocol):
     model: str
 
     def task(self, name: str) -> Task:
         """The checkpoint's prefix and decoding defaults for a task such as 'summarization'."""
 
-    def generate(self, texts: list[str], **decoding) -> list[str]:
+    def generate(self, texts: list[str], **decoding) -> Generated:
         """Decodes every text of the batch with the same settings."""
 
 

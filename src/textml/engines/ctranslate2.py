@@ -3,6 +3,7 @@
 import ctranslate2
 from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
+from textml.engines import Generated
 from textml.engines.conversion import converted_model, default_compute_type
 from textml.t5 import MAX_INPUT_TOKENS, Task, task_from_config
 
@@ -43,11 +44,10 @@ class CTranslate2Engine:
     def task(self, name: str) -> Task:
         return task_from_config(self.config.task_specific_params, name)
 
-    def generate(self, texts: list[str], **decoding) -> list[str]:
+    def generate(self, texts: list[str], **decoding) -> Generated:
         token_ids = self.tokenizer(texts, truncation=True, max_length=MAX_INPUT_TOKENS).input_ids
         sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in token_ids]
         results = self.translator.translate_batch(sources, **ctranslate2_options(decoding, self.defaults))
-        return [
-            self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(result.hypotheses[0]), skip_special_tokens=True)
-            for result in results
-        ]
+        outputs = [result.hypotheses[0] for result in results]
+        return Generated([self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(tokens), skip_special_tokens=True)
+                          for tokens in outputs], tokens=sum(map(len, outputs)))

@@ -3,6 +3,7 @@
 import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
+from textml.engines import Generated
 from textml.t5 import MAX_INPUT_TOKENS, Task, task_from_config
 
 
@@ -17,10 +18,12 @@ class TransformersEngine:
     def task(self, name: str) -> Task:
         return task_from_config(self.network.config.task_specific_params, name)
 
-    def generate(self, texts: list[str], **decoding) -> list[str]:
+    def generate(self, texts: list[str], **decoding) -> Generated:
         inputs = self.tokenizer(
             texts, return_tensors="pt", padding=True, truncation=True, max_length=MAX_INPUT_TOKENS
         )
         with torch.inference_mode():
             output_ids = self.network.generate(**inputs, **decoding)
-        return self.tokenizer.batch_decode(output_ids, skip_special_tokens=True)
+        # Every row starts with the decoder start token; shorter rows are padded.
+        generated = int((output_ids[:, 1:] != self.tokenizer.pad_token_id).sum())
+        return Generated(self.tokenizer.batch_decode(output_ids, skip_special_tokens=True), tokens=generated)

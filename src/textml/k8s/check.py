@@ -127,9 +127,8 @@ def _import_and_build(import_path: str, args: dict):
     return {d.name: d.func_or_class for d in build_app(app, name=import_path).deployments}
 
 
-def check_serve_config(text: str) -> tuple[list[Finding], bool]:
-    """Findings for serveConfigV2, and whether it turns gRPC on."""
-    field = "spec.serveConfigV2"
+def check_serve_config(text: str, field: str = "spec.serveConfigV2") -> tuple[list[Finding], bool]:
+    """Findings for a Serve config (a RayService's serveConfigV2, named `field`), and whether it turns gRPC on."""
     try:
         config = yaml.safe_load(text)
     except yaml.YAMLError as error:

@@ -11,7 +11,7 @@ import ray
 import yaml
 
 from textml.k8s.profile import Profile, Resources
-from textml.serve_config import MODEL_DEPLOYMENTS, deployment
+from textml.serve_config import GRPC_APPLICATIONS, MODEL_DEPLOYMENTS, deployment
 
 HTTP_PORT, GRPC_PORT, DASHBOARD_PORT, GCS_PORT, CLIENT_PORT = 8000, 9000, 8265, 6379, 10001
 REDIS_IMAGE = "redis:7.2-alpine"
@@ -26,6 +26,10 @@ def serve_config_v2(serve_config: dict, profile: Profile) -> dict:
     # In a pod the proxy must listen on the pod's address, not only loopback.
     config["http_options"] = {**config.get("http_options", {}), "host": "0.0.0.0", "port": HTTP_PORT}
     config["proxy_location"] = "EveryNode"
+    if GRPC_APPLICATIONS & set(profile.applications) and config.get("grpc_options"):
+        config["grpc_options"] = {**config["grpc_options"], "port": GRPC_PORT}
+    else:  # no app of this manifest answers gRPC: open no gRPC port
+        config.pop("grpc_options", None)
     if profile.model_scaling:
         scaling = profile.model_scaling
         for app, names in MODEL_DEPLOYMENTS.items():

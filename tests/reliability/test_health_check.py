@@ -1,0 +1,51 @@
+"""A replica whose engine breaks while its process lives on: the model deployments' check_health (a canary
+decode) reports it, Serve replaces the replica, and traffic recovers."""
+
+import copy
+import time
+
+import ray
+
+from serve_cluster import PROXY, seconds_until
+from test_text_ml import TEXT
+from textml.load import BackgroundLoad
+from textml.serve_config import deployment
+
+
+def translator_replicas(cluster) -> list[dict]:
+    return cluster.details()["applications"]["text_ml_app"]["deployments"]["Translator"]["replicas"]
+
+
+def test_broken_engine_is_replaced(cluster, base_config, redeploy, driver):
+    config = copy.deepcopy(base_config)
+    translator = deployment(config, "text_ml_app", "Translator")
+    translator["num_replicas"] = 2
+    redeploy(config)
+    victim = translator_replicas(cluster)[0]
+
+    def unload_engine(replica_actor):
+        """Runs inside the replica (defined here so Ray ships it by value): CTranslate2 frees the model, as
+        after a device reset. The process and its event loop stay up, so only a check that decodes can tell."""
+        replica_actor._replica_impl._user_callable_wrapper.user_callable.engine.translator.unload_model()
+
+    with BackgroundLoad(f"{PROXY}/summarize_translate", [TEXT], clients=4, seconds=150, label="text") as load:
+        time.sleep(3)
+        ray.get(ray.get_actor(victim["actor_name"], namespace="serve").__ray_call__.remote(unload_engine))
+        broken_at = time.monotonic()
+
+        def replaced() -> bool:
+            replicas = translator_replicas(cluster)
+            return (len(replicas) == 2 and victim["replica_id"] not in {r["replica_id"] for r in replicas}
+                    and all(r["state"] == "RUNNING" for r in replicas))
+
+        recovered_s = seconds_until(replaced, 90, "the broken replica replaced by a RUNNING one", poll_s=0.2)
+        failed_while_broken = load.outcomes.failed
+        time.sleep(8)
+    print(f"broken replica replaced {recovered_s:.1f} s after the fault "
+          f"(health_check_period_s {translator['health_check_period_s']}); {failed_while_broken} failed until then; "
+          f"{load.outcomes}")
+    assert load.outcomes.requests > 50, "the load did not run"
+    # Requests the broken replica took before Serve replaced it fail; none after.
+    assert load.outcomes.failed == failed_while_broken, load.outcomes
+    assert set(load.outcomes.statuses) <= {200, 503}, load.outcomes
+    assert time.monotonic() - broken_at < 150
