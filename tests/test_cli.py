@@ -50,7 +50,7 @@ def state(tmp_path) -> dict:
 def test_up_deploys_and_prints_the_urls(cluster, config_file, state):
     result = textml("up", "--config", config_file(), "--address", DASHBOARD, env=state)
     assert result.returncode == 0, result.stderr
-    assert "RUNNING" in result.stdout and "APIIngress" in result.stdout
+    assert "RUNNING" in result.stdout and "Translator" in result.stdout
     for url in (f"fruit_app: {PROXY}/fruit", f"text_ml_app: {URL}", f"API docs: {URL}/docs", "gRPC: 127.0.0.1:29000"):
         assert url in result.stdout, result.stdout
     assert not Path(state["TEXTML_STATE"]).exists(), "up noted a cluster it did not start"
@@ -75,7 +75,7 @@ def test_status_shows_applications_deployments_replicas(cluster):
     result = textml("status", "--address", DASHBOARD)
     assert result.returncode == 0, result.stderr
     rows = {line.split("│")[3].strip(): line for line in result.stdout.splitlines() if line.count("│") > 5}
-    for name in ("APIIngress", "Summarizer", "Translator", "MangoStand", "Router"):
+    for name in ("Summarizer", "Translator", "MangoStand", "Router"):
         assert "HEALTHY" in rows[name] and "1/1" in rows[name], result.stdout
     assert "text_ml_app" in result.stdout and "RUNNING" in result.stdout
 

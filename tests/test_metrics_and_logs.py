@@ -86,22 +86,24 @@ def json_log_lines(logs: Path, pattern: str) -> list[dict]:
 
 def test_logs_are_json_with_the_request_id(cluster):
     request_id = f"textml-test-{uuid.uuid4()}"
-    response = post("/summarize_translate/translate", {"text": TEXT}, headers={"X-Request-ID": request_id})
+    response = post("/summarize_translate/summarize-translate", {"text": TEXT}, headers={"X-Request-ID": request_id})
     assert response.status_code == 200 and response.headers["x-request-id"] == request_id
 
     def lines_for(pattern: str) -> list[dict]:
         return [line for line in json_log_lines(cluster.serve_logs, pattern) if line.get("request_id") == request_id]
 
     deadline = time.monotonic() + 20
-    while not (lines_for("replica_text_ml_app_APIIngress_*.log") and lines_for("replica_text_ml_app_Translator_*.log")
+    while not (lines_for("replica_text_ml_app_Summarizer_*.log") and lines_for("replica_text_ml_app_Translator_*.log")
                and lines_for("proxy_*.log")) and time.monotonic() < deadline:
         time.sleep(1)
-    ingress = lines_for("replica_text_ml_app_APIIngress_*.log")
+    summarizer = lines_for("replica_text_ml_app_Summarizer_*.log")
     translator = lines_for("replica_text_ml_app_Translator_*.log")
     proxy = lines_for("proxy_*.log")
-    assert ingress and translator and proxy, (len(ingress), len(translator), len(proxy))
+    assert summarizer and translator and proxy, (len(summarizer), len(translator), len(proxy))
     # The access log: the route and its status, in the proxy and in each replica the request passed through.
-    assert any("/summarize_translate/translate" in line["message"] and "200" in line["message"] for line in proxy), proxy
-    assert any("translate_many" in line["message"] and "OK" in line["message"] for line in translator), translator
-    for line in ingress + translator:
+    assert any("/summarize_translate/summarize-translate" in line["message"] and "200" in line["message"] for line in proxy), proxy
+    assert any("/summarize_translate/summarize-translate" in line["message"] and "200" in line["message"]
+               for line in translator), translator
+    assert any("summarize_many" in line["message"] and "OK" in line["message"] for line in summarizer), summarizer
+    for line in summarizer + translator:
         assert {"levelname", "message", "request_id", "deployment", "replica"} <= set(line), line

@@ -4,7 +4,7 @@
 
 (a) the raw engine: the same model, batched, in-process, no serving;
 (b) a naive deployment: one request at a time through transformers, as the textbook Ray Serve app does;
-(c) textml over HTTP through the Serve proxy and its FastAPI ingress: /translate, and summarize -> translate.
+(c) textml over HTTP through the Serve proxy, as deployed: /translate, and summarize -> translate.
 Closed-loop load at 1, 4, 16 and 64 clients. The model has t5-small's exact architecture and generation
 config with random weights, and every system decodes the same number of tokens with the same beam width.
 """
@@ -78,8 +78,8 @@ def naive_app(model: str):
 
 
 def textml_app(model: str, batch_wait_timeout_s: float, threads: int, replicas: int):
-    """text_ml_app as deployed (its FastAPI ingress and both model deployments), with the benchmark's decoding."""
-    from textml.text_ml import APIIngress, Summarizer, Translator
+    """text_ml_app as deployed (Translator, its ingress, and Summarizer), with the benchmark's decoding."""
+    from textml.text_ml import Summarizer, Translator
 
     settings = {"model": model, "engine": "ctranslate2", "max_batch_size": 16,
                 "batch_wait_timeout_s": batch_wait_timeout_s,
@@ -87,9 +87,8 @@ def textml_app(model: str, batch_wait_timeout_s: float, threads: int, replicas: 
                 "max_length": DECODING["max_length"], "threads": threads}
     model_options = {"max_ongoing_requests": 64, "user_config": settings,
                      "logging_config": {"log_level": os.environ.get("TEXTML_BENCH_LOG_LEVEL", "INFO")}}
-    return APIIngress.options(ray_actor_options={"num_cpus": 0.1}, max_ongoing_requests=256).bind(
-        Summarizer.options(ray_actor_options={"num_cpus": 1}, **model_options).bind(),
-        Translator.options(ray_actor_options={"num_cpus": threads}, num_replicas=replicas, **model_options).bind())
+    return Translator.options(ray_actor_options={"num_cpus": threads}, num_replicas=replicas, **model_options).bind(
+        Summarizer.options(ray_actor_options={"num_cpus": 1}, **model_options).bind())
 
 
 def write_report(out: Path, results: list[Outcomes], engine_rows: list[tuple], ratios: list[str]):

@@ -1,6 +1,6 @@
 """text_ml_app over gRPC (src/textml/protos/text_ml.proto), through Serve's gRPC proxy.
 
-The ingress deployment takes these methods: each checks its request with the JSON API's schema (INVALID_ARGUMENT
+The ingress deployment (Translator) takes these methods: each checks its request with the JSON API's schema (INVALID_ARGUMENT
 naming the problem) and answers through the same route code; a busy or broken service answers UNAVAILABLE.
 """
 
@@ -35,21 +35,22 @@ async def _answered(grpc_context: RayServegRPCContext, call):
 
 
 class TextMLServicer:
-    """gRPC methods for an ingress that has the JSON routes translate, summarize and summarize_translate."""
+    """gRPC methods for the ingress that has the JSON routes post_translate, post_summarize and
+    post_summarize_translate."""
 
     async def Translate(self, request, grpc_context: RayServegRPCContext) -> TranslateReply:
         body = _parsed(api_schema.TranslateRequest, grpc_context, text=request.text, language=request.language or None)
-        answer = body and await _answered(grpc_context, self.translate(body))
+        answer = body and await _answered(grpc_context, self.post_translate(body))
         return TranslateReply(**answer.model_dump()) if answer else TranslateReply()
 
     async def Summarize(self, request, grpc_context: RayServegRPCContext) -> SummarizeReply:
         lengths = {name: getattr(request, name) for name in ("min_length", "max_length") if request.HasField(name)}
         body = _parsed(api_schema.SummarizeRequest, grpc_context, text=request.text, **lengths)
-        answer = body and await _answered(grpc_context, self.summarize(body))
+        answer = body and await _answered(grpc_context, self.post_summarize(body))
         return SummarizeReply(**answer.model_dump()) if answer else SummarizeReply()
 
     async def SummarizeTranslate(self, request, grpc_context: RayServegRPCContext) -> SummarizeTranslateReply:
         body = _parsed(api_schema.SummarizeTranslateRequest, grpc_context, text=request.text,
                        language=request.language or None)
-        answer = body and await _answered(grpc_context, self.summarize_translate(body))
+        answer = body and await _answered(grpc_context, self.post_summarize_translate(body))
         return SummarizeTranslateReply(**answer.model_dump()) if answer else SummarizeTranslateReply()

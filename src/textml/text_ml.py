@@ -1,6 +1,7 @@
 """text_ml_app: an English text is summarized, and the summary translated.
 
-Two model deployments, Summarizer and Translator, behind one FastAPI ingress:
+Two model deployments, Summarizer and Translator; Translator is also the ingress (FastAPI routes and gRPC
+methods), so a translation takes no hop between replicas (each hop costs throughput: benchmarks/README.md):
 
     POST /summarize_translate                        a JSON string -> the translated summary, as text
     POST /summarize_translate/translate              {text, language?} -> {translation, language}
@@ -31,19 +32,6 @@ from textml.http import answer_errors
 from textml.model_deployment import EngineFailure, ModelDeployment
 from textml.t5 import SUMMARIZATION, translation_task
 from textml.user_config import SummarizerSettings, TranslatorSettings
-
-
-@serve.deployment(user_config={"language": "french"})
-class Translator(ModelDeployment):
-    settings_type = TranslatorSettings
-
-    async def translate_many(self, texts: list[str], language: Optional[str] = None) -> dict:
-        """Translates into `language` (french, german or romanian), or the configured one."""
-        language = TranslatorSettings(language=language).language if language else self.settings.language
-        return {"translations": await self.run_tasks(translation_task(language), texts), "language": language}
-
-    async def translate(self, text: str, language: Optional[str] = None) -> str:
-        return (await self.translate_many([text], language))["translations"][0]
 
 
 @serve.deployment(user_config={})
@@ -87,50 +75,58 @@ async def engine_failed(request: Request, error: EngineFailure) -> JSONResponse:
     return JSONResponse({"error": f"{getattr(error, 'cause', error)}; retry"}, status_code=503, headers=RETRY)
 
 
-@serve.deployment
+@serve.deployment(user_config={"language": "french"})
 @serve.ingress(api)
-class APIIngress(TextMLServicer):
-    def __init__(self, summarizer: DeploymentHandle, translator: DeploymentHandle):
+class Translator(ModelDeployment, TextMLServicer):
+    settings_type = TranslatorSettings
+
+    def __init__(self, summarizer: DeploymentHandle):
+        super().__init__()
         self.summarizer = summarizer
-        self.translator = translator
+
+    async def translate_many(self, texts: list[str], language: Optional[str] = None) -> dict:
+        """Translates into `language` (french, german or romanian), or the configured one."""
+        language = TranslatorSettings(language=language).language if language else self.settings.language
+        return {"translations": await self.run_tasks(translation_task(language), texts), "language": language}
+
+    async def translate(self, text: str, language: Optional[str] = None) -> str:
+        return (await self.translate_many([text], language))["translations"][0]
 
     @api.post("/", response_class=PlainTextResponse, summary="Summarize, then translate (text in, text out)")
-    async def summarize_translate_text(self, text: Annotated[EnglishText, Body()]) -> str:
-        summary = await self.summarizer.summarize.remote(text)
-        return await self.translator.translate.remote(summary)
+    async def post_text(self, text: Annotated[EnglishText, Body()]) -> str:
+        return await self.translate(await self.summarizer.summarize.remote(text))
 
     @api.post("/translate")
-    async def translate(self, request: TranslateRequest) -> Translation:
-        result = await self.translator.translate_many.remote([request.text], request.language)
+    async def post_translate(self, request: TranslateRequest) -> Translation:
+        result = await self.translate_many([request.text], request.language)
         return Translation(translation=result["translations"][0], language=result["language"])
 
     @api.post("/translate/batch")
-    async def translate_batch(self, request: TranslateBatchRequest) -> TranslationBatch:
-        return TranslationBatch(**await self.translator.translate_many.remote(request.texts, request.language))
+    async def post_translate_batch(self, request: TranslateBatchRequest) -> TranslationBatch:
+        return TranslationBatch(**await self.translate_many(request.texts, request.language))
 
     @api.post("/summarize")
-    async def summarize(self, request: SummarizeRequest) -> Summary:
+    async def post_summarize(self, request: SummarizeRequest) -> Summary:
         [summary] = await self.summarizer.summarize_many.remote([request.text], **request.given())
         return Summary(summary=summary)
 
     @api.post("/summarize/batch")
-    async def summarize_batch(self, request: SummarizeBatchRequest) -> SummaryBatch:
+    async def post_summarize_batch(self, request: SummarizeBatchRequest) -> SummaryBatch:
         return SummaryBatch(summaries=await self.summarizer.summarize_many.remote(request.texts, **request.given()))
 
     @api.post("/summarize-translate")
-    async def summarize_translate(self, request: SummarizeTranslateRequest) -> SummaryTranslation:
+    async def post_summarize_translate(self, request: SummarizeTranslateRequest) -> SummaryTranslation:
         batch = await self._summarize_translate([request.text], request.language)
         return SummaryTranslation(summary=batch.summaries[0], translation=batch.translations[0],
                                   language=batch.language)
 
     @api.post("/summarize-translate/batch")
-    async def summarize_translate_batch(self, request: SummarizeTranslateBatchRequest) -> SummaryTranslationBatch:
+    async def post_summarize_translate_batch(self, request: SummarizeTranslateBatchRequest) -> SummaryTranslationBatch:
         return await self._summarize_translate(request.texts, request.language)
 
     async def _summarize_translate(self, texts: list[str], language: Optional[str]) -> SummaryTranslationBatch:
         summaries = await self.summarizer.summarize_many.remote(texts)
-        result = await self.translator.translate_many.remote(summaries, language)
-        return SummaryTranslationBatch(summaries=summaries, **result)
+        return SummaryTranslationBatch(summaries=summaries, **await self.translate_many(summaries, language))
 
 
-app = APIIngress.bind(Summarizer.bind(), Translator.bind())
+app = Translator.bind(Summarizer.bind())
