@@ -63,6 +63,10 @@ def test_up_refuses_a_bad_config_before_deploying(cluster, base_config, config_f
     assert "user_config.language" in error and "unknown language 'klingon'" in error, error
     assert requests.post(f"{URL}/translate", json={"text": TEXT}, timeout=60).json()["language"] == "french"
     assert "no Serve config at nowhere.yaml" in one_line_error(textml("up", "--config", "nowhere.yaml"))
+    schema_error = copy.deepcopy(base_config)
+    schema_error["applications"][0]["deployments"][0]["num_replicas"] = -1
+    error = one_line_error(textml("up", "--config", config_file(schema_error)))
+    assert "applications.0.deployments.0.num_replicas" in error and "greater than 0" in error, error
 
 
 def test_up_reports_a_failed_deployment(cluster, config_file, redeploy):

@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"textml: {error}", file=sys.stderr)
         return 1
     except (OSError, ValueError) as error:
-        print(f"textml: {error}", file=sys.stderr)
+        print(f"textml: {' '.join(str(error).split())}", file=sys.stderr)  # one line
         return 2
     except KeyboardInterrupt:
         return 130

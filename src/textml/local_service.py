@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+from pydantic import ValidationError
 from ray.dashboard.modules.serve.sdk import ServeSubmissionClient
 from rich.console import Console
 from rich.live import Live
@@ -49,13 +51,25 @@ def start_local_ray(address: str, console: Console):
     STATE_FILE.write_text(json.dumps({"started_ray": True, "address": address}))
 
 
+def _schema_problem(error: ValidationError) -> str:
+    """The first problem and where it is (without union branches such as "constrained-int" in the path)."""
+    first = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"] if isinstance(part, int) or part.isidentifier())
+    return f"{where or 'config'}: {first['msg']}"
+
+
 def checked_config(path: str, model: str | None) -> dict:
     """The config to deploy, refused here (one line, naming the field) if Serve or a model would refuse it."""
     from textml.k8s.check import check_serve_config
 
     if not Path(path).is_file():
         raise ServiceError(f"no Serve config at {path}: pass --config PATH")
-    config = serve_config.with_overrides(serve_config.load(path), model=model)
+    try:
+        config = serve_config.with_overrides(serve_config.load(path), model=model)
+    except yaml.YAMLError as error:
+        raise ServiceError(f"{path} is not YAML: {' '.join(str(error).split())}") from None
+    except ValidationError as error:  # Ray's Serve schema refused it
+        raise ServiceError(f"{path}: {_schema_problem(error)}") from None
     findings, _ = check_serve_config(serve_config.dump(config), field="config")
     errors = [f for f in findings if f.severity == "error"]
     if errors:
