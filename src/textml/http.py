@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 # (paths ending in /batch) may carry more.
 MAX_BODY_BYTES = 64 * 1024
 MAX_BATCH_BODY_BYTES = 1024 * 1024
+EMPTY_BODY = "body is empty; send a JSON value"
 
 
 class BadRequest(Exception):
@@ -51,7 +52,7 @@ def _bad_body(errors: Sequence[dict], field_names: Sequence[str] = ()) -> BadReq
     if first["type"] == "json_invalid":
         return BadRequest(400, f"body is not valid JSON: {first.get('ctx', {}).get('error', first['msg'])}")
     if first["type"] == "missing" and tuple(first["loc"]) == ("body",):
-        return BadRequest(400, "body is empty; send a JSON value")
+        return BadRequest(400, EMPTY_BODY)
     return BadRequest(422, describe_errors(errors, field_names))
 
 
@@ -68,7 +69,7 @@ async def read_json(request: Request, body_type: TypeAdapter, field_names: Seque
     if len(body) > MAX_BODY_BYTES:
         raise _too_large(len(body), MAX_BODY_BYTES)
     if not body.strip():
-        raise BadRequest(400, "body is empty; send a JSON value")
+        raise BadRequest(400, EMPTY_BODY)
     try:
         return body_type.validate_json(body)
     except ValidationError as error:
@@ -117,9 +118,5 @@ def answer_errors(api: FastAPI):
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
         return JSONResponse({"error": str(error.detail)}, status_code=error.status_code, headers=error.headers)
-
-    @api.exception_handler(BadRequest)
-    async def bad_request(request: Request, error: BadRequest) -> JSONResponse:
-        return error.response()
 
     api.add_middleware(LimitBodySize)
