@@ -6,12 +6,11 @@ naming the problem) and answers through the same route code; a busy or broken se
 
 import grpc
 from pydantic import ValidationError
-from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from ray.serve.grpc_util import RayServegRPCContext
 
 from textml import api_schema
 from textml.http import describe_errors
-from textml.model_deployment import EngineFailure
+from textml.model_deployment import RETRYABLE, retry_message
 from textml.protos.text_ml_pb2 import SummarizeReply, SummarizeTranslateReply, TranslateReply
 
 
@@ -28,9 +27,9 @@ def _parsed(schema, grpc_context: RayServegRPCContext, **fields):
 async def _answered(grpc_context: RayServegRPCContext, call):
     try:
         return await call
-    except (BackPressureError, DeploymentUnavailableError, EngineFailure) as error:
+    except RETRYABLE as error:
         grpc_context.set_code(grpc.StatusCode.UNAVAILABLE)
-        grpc_context.set_details(f"{getattr(error, 'cause', error)}; retry")
+        grpc_context.set_details(retry_message(error))
         return None
 
 

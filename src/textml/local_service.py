@@ -38,11 +38,15 @@ def connect(address: str) -> ServeSubmissionClient:
                            "start one with `textml up`, or pass --address") from None
 
 
+def ray_cli() -> str:
+    """The `ray` command installed beside this Python (the same Ray), else the one on PATH."""
+    return shutil.which("ray", path=str(Path(sys.executable).parent)) or "ray"
+
+
 def start_local_ray(address: str, console: Console):
     port = address.rsplit(":", 1)[-1]
-    ray = shutil.which("ray", path=str(Path(sys.executable).parent)) or "ray"
     console.print(f"no Ray cluster at {address}: starting one (ray start --head)")
-    result = subprocess.run([ray, "start", "--head", "--dashboard-host=127.0.0.1", f"--dashboard-port={port}",
+    result = subprocess.run([ray_cli(), "start", "--head", "--dashboard-host=127.0.0.1", f"--dashboard-port={port}",
                              "--disable-usage-stats"], capture_output=True, text=True)
     if result.returncode != 0:
         last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
@@ -182,8 +186,7 @@ def down(address: str, console: Console) -> int:
     console.print(f"deleted the applications on {address}")
     state = json.loads(STATE_FILE.read_text()) if STATE_FILE.is_file() else {}
     if state.get("started_ray") and state.get("address") == address:
-        ray = shutil.which("ray", path=str(Path(sys.executable).parent)) or "ray"
-        subprocess.run([ray, "stop"], capture_output=True, check=True)
+        subprocess.run([ray_cli(), "stop"], capture_output=True, check=True)
         STATE_FILE.unlink()
         console.print("stopped the Ray cluster `textml up` started")
     return 0

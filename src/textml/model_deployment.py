@@ -16,6 +16,7 @@ from typing import ClassVar
 import ray
 from ray import serve
 from ray.serve import metrics
+from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 
 from textml.engines import Engine, load_engine
 from textml.user_config import ModelSettings
@@ -30,6 +31,15 @@ CANARY_DECODING = {"max_length": 3, "num_beams": 1}
 
 class EngineFailure(RuntimeError):
     """The engine failed on valid input: this replica is broken, not the request."""
+
+
+# A request that meets one of these was good; the service is busy or a replica is broken: retry it.
+RETRYABLE = (BackPressureError, DeploymentUnavailableError, EngineFailure)
+
+
+def retry_message(error: Exception) -> str:
+    # Raised in another replica, an error arrives wrapped in Ray's: its own message is the cause's.
+    return f"{getattr(error, 'cause', error)}; retry"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from fastapi import Body
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi_offline import FastAPIOffline
 from ray import serve
-from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from ray.serve.handle import DeploymentHandle
 from starlette.requests import Request
 
@@ -29,7 +28,7 @@ from textml.api_schema import (EnglishText, Error, SummarizeBatchRequest, Summar
                                Translation, TranslationBatch)
 from textml.grpc_service import TextMLServicer
 from textml.http import answer_errors
-from textml.model_deployment import EngineFailure, ModelDeployment
+from textml.model_deployment import RETRYABLE, ModelDeployment, retry_message
 from textml.t5 import SUMMARIZATION, translation_task
 from textml.user_config import SummarizerSettings, TranslatorSettings
 
@@ -55,24 +54,14 @@ api = FastAPIOffline(
 )
 answer_errors(api)
 
-# The service is busy or a replica is broken: the client should retry, as Serve's own 503s say.
-RETRY = {"Retry-After": "1"}
+
+async def retry_later(request: Request, error: Exception) -> JSONResponse:
+    """Busy, or a replica broken: 503 with Retry-After, as Serve's own refusals answer."""
+    return JSONResponse({"error": retry_message(error)}, status_code=503, headers={"Retry-After": "1"})
 
 
-@api.exception_handler(BackPressureError)
-async def overloaded(request: Request, error: BackPressureError) -> JSONResponse:
-    return JSONResponse({"error": f"overloaded, retry: {error}"}, status_code=503, headers=RETRY)
-
-
-@api.exception_handler(DeploymentUnavailableError)
-async def unavailable(request: Request, error: DeploymentUnavailableError) -> JSONResponse:
-    return JSONResponse({"error": str(error)}, status_code=503, headers=RETRY)
-
-
-@api.exception_handler(EngineFailure)
-async def engine_failed(request: Request, error: EngineFailure) -> JSONResponse:
-    # Raised in a model replica, it arrives wrapped in Ray's error: its own message is the cause's.
-    return JSONResponse({"error": f"{getattr(error, 'cause', error)}; retry"}, status_code=503, headers=RETRY)
+for retryable in RETRYABLE:
+    api.add_exception_handler(retryable, retry_later)
 
 
 @serve.deployment(user_config={"language": "french"})
