@@ -11,7 +11,7 @@ CONFIG := deploy/serve_config.yaml
 # local development binds to 127.0.0.1 and runs without it.
 export RAY_AUTH_MODE ?= disabled
 
-.PHONY: setup run test bench manifests check-manifests image clean
+.PHONY: setup run test lint format bench manifests check-manifests image clean
 
 setup: $(VENV)/.installed
 
@@ -32,10 +32,19 @@ endif
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The formatter and linter (ruff, configured in pyproject.toml); CI runs `make lint` before the tests.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
 # Throughput benchmark (not part of the tests): writes benchmarks/results.md and benchmarks/throughput.png.
 BENCH_SECONDS ?= 15
 bench: setup
-	$(BIN)/python -m textml.benchmark --seconds $(BENCH_SECONDS) --out benchmarks
+	$(BIN)/textml bench --seconds $(BENCH_SECONDS) --out benchmarks
 
 # RayService manifests, rendered from the Serve config and deploy/kubernetes/profiles/.
 manifests: setup

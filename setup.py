@@ -26,8 +26,15 @@ class BuildPyWithProtos(build_py):
         for proto in sorted((SRC / "textml" / "protos").glob("*.proto")):
             # -I src makes the modules' names textml.protos.*, so the _pb2_grpc module imports
             # `from textml.protos import text_ml_pb2`.
-            args = ["grpc_tools.protoc", f"-I{SRC}", f"-I{well_known}", f"--python_out={out}",
-                    f"--pyi_out={out}", f"--grpc_python_out={out}", str(proto)]
+            args = [
+                "grpc_tools.protoc",
+                f"-I{SRC}",
+                f"-I{well_known}",
+                f"--python_out={out}",
+                f"--pyi_out={out}",
+                f"--grpc_python_out={out}",
+                str(proto),
+            ]
             if protoc.main(args) != 0:
                 raise RuntimeError(f"protoc failed on {proto}")
 

@@ -1,23 +1,30 @@
+"""Fixtures: the offline models, the committed config made local, and the session's Ray cluster.
+
+Tests under tests/unit/ are marked `unit` (`pytest -m unit`: in process, no Ray cluster, seconds);
+tests/cluster/ and tests/reliability/ run on a real local Ray cluster that the session starts once.
+"""
+
 import os
 import tempfile
 from pathlib import Path
 
 import pytest
-import ray
 
-from serve_cluster import GCS_PORT, GRPC_PORT, HOST, HTTP_PORT, LocalCluster
+from helpers.cluster import GCS_PORT, GRPC_PORT, HOST, HTTP_PORT, LocalCluster
+from helpers.config import CHECKABLE, with_models
+from helpers.paths import SERVE_CONFIG
+from helpers.tiny_t5 import build_tiny_t5
 from textml import serve_config
-from tiny_t5 import build_tiny_t5
-
-ROOT = Path(__file__).resolve().parents[1]
-SERVE_CONFIG = ROOT / "deploy" / "serve_config.yaml"
 
 # Set before the cluster starts, so its replicas inherit them: no hub, and a fresh CTranslate2 cache.
-os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RAY_AUTH_MODE="disabled",
-                  TEXTML_CACHE=tempfile.mkdtemp(prefix="textml-cache-"))
+os.environ.update(
+    HF_HUB_OFFLINE="1",
+    TRANSFORMERS_OFFLINE="1",
+    RAY_AUTH_MODE="disabled",
+    TEXTML_CACHE=tempfile.mkdtemp(prefix="textml-cache-"),
+)
 
-
-CHECKABLE = {"compute_type": "float32", "num_beams": 1}
+UNIT = Path(__file__).parent / "unit"
 
 
 @pytest.fixture(scope="session")
@@ -31,14 +38,13 @@ def tiny_models(tmp_path_factory) -> tuple[str, str]:
 def base_config(tiny_models) -> dict:
     """deploy/serve_config.yaml as committed, with the offline model and the test ports.
 
-    Decoding is greedy and CTranslate2 computes in float32: there it gives exactly transformers' tokens
-    (test_engines.py), so every answer can be checked against the checkpoint run directly with transformers.
+    Decoding is greedy and CTranslate2 computes in float32 (CHECKABLE): every answer can be checked against
+    the checkpoint run directly with transformers.
     """
-    config = serve_config.with_overrides(serve_config.load(SERVE_CONFIG), model=tiny_models[0], host=HOST,
-                                         port=HTTP_PORT, grpc_port=GRPC_PORT)
-    for name in serve_config.MODEL_DEPLOYMENTS["text_ml_app"]:
-        serve_config.deployment(config, "text_ml_app", name)["user_config"].update(CHECKABLE)
-    return config
+    config = serve_config.with_overrides(
+        serve_config.load(SERVE_CONFIG), model=tiny_models[0], host=HOST, port=HTTP_PORT, grpc_port=GRPC_PORT
+    )
+    return with_models(config, **CHECKABLE)
 
 
 @pytest.fixture(scope="session")
@@ -64,16 +70,22 @@ def redeploy(cluster, base_config):
 @pytest.fixture
 def driver(cluster):
     """This test process connected to the cluster as a Ray driver, for deployment handles and actors."""
+    import ray
+
     ray.init(address=f"{HOST}:{GCS_PORT}", log_to_driver=False)
     yield
     ray.shutdown()
 
 
 def pytest_collection_modifyitems(items):
-    """Tests that start and `ray stop` a cluster of their own run first, before the session's cluster exists
-    (`ray stop` stops every Ray cluster on the machine). The test that restarts the GCS runs last: every other
-    test gets a cluster whose GCS never restarted (in one CI run, a node joining after the restart timed out
-    registering)."""
+    """Marks tests/unit as `unit`. Tests that start and `ray stop` a cluster of their own run first, before
+    the session's cluster exists (`ray stop` stops every Ray cluster on the machine). The test that restarts
+    the GCS runs last: every other test gets a cluster whose GCS never restarted (in one CI run, a node joining
+    after the restart timed out registering)."""
+    for item in items:
+        if UNIT in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.unit)
+
     def order(item) -> int:
         if item.get_closest_marker("before_cluster"):
             return 0

@@ -1,6 +1,6 @@
 """Reading deploy/serve_config.yaml and deriving local variants of it (an offline model, other ports).
 
-    python -m textml.serve_config deploy/serve_config.yaml --model /models/t5-small -o build/serve_config.yaml
+python -m textml.serve_config deploy/serve_config.yaml --model /models/t5-small -o build/serve_config.yaml
 """
 
 import argparse
@@ -10,9 +10,8 @@ from pathlib import Path
 import yaml
 from ray.serve.schema import ServeDeploySchema
 
-MODEL_DEPLOYMENTS = {"text_ml_app": ("Translator", "Summarizer")}
-# The applications grpc_options' servicers serve.
-GRPC_APPLICATIONS = {"text_ml_app"}
+# The import paths of text_ml_app: the one users deploy, and the module that defines it.
+TEXT_ML_IMPORT_PATHS = ("textml.text_ml:app", "textml.apps.text_ml:app")
 
 
 def load(path: str | Path) -> dict:
@@ -22,22 +21,49 @@ def load(path: str | Path) -> dict:
     return config
 
 
-def deployment(config: dict, app: str, name: str) -> dict:
-    """The entry of deployment `name` of application `app`, to read or change in place."""
-    [application] = [a for a in config["applications"] if a["name"] == app]
-    [entry] = [d for d in application.get("deployments", []) if d["name"] == name]
+def application(config: dict, name: str) -> dict:
+    [entry] = [a for a in config["applications"] if a["name"] == name]
     return entry
 
 
-def with_overrides(config: dict, *, model: str | None = None, host: str | None = None,
-                   port: int | None = None, grpc_port: int | None = None) -> dict:
+def deployment(config: dict, app: str, name: str) -> dict:
+    """The entry of deployment `name` of application `app`, to read or change in place."""
+    [entry] = [d for d in application(config, app).get("deployments", []) if d["name"] == name]
+    return entry
+
+
+def runs_text_ml(app: dict) -> bool:
+    return app.get("import_path") in TEXT_ML_IMPORT_PATHS
+
+
+def model_deployments(config: dict) -> list[tuple[dict, dict]]:
+    """(application, deployment entry) of every model deployment (Translator, Summarizer) in `config`."""
+    from textml.apps.text_ml import MODEL_DEPLOYMENTS
+
+    names = {d.name for d in MODEL_DEPLOYMENTS}
+    return [
+        (app, entry)
+        for app in config["applications"]
+        if runs_text_ml(app)
+        for entry in app.get("deployments", [])
+        if entry["name"] in names
+    ]
+
+
+def with_overrides(
+    config: dict,
+    *,
+    model: str | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    grpc_port: int | None = None,
+) -> dict:
     """A copy with every model deployment loading `model`, the HTTP proxy on host:port, the gRPC one on
     grpc_port."""
     config = copy.deepcopy(config)
     if model is not None:
-        for app, names in MODEL_DEPLOYMENTS.items():
-            for name in names:
-                deployment(config, app, name).setdefault("user_config", {})["model"] = model
+        for _, entry in model_deployments(config):
+            entry.setdefault("user_config", {})["model"] = model
     http = config.setdefault("http_options", {})
     if host is not None:
         http["host"] = host
@@ -62,8 +88,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--grpc-port", type=int, help="port the gRPC proxy listens on")
     parser.add_argument("-o", "--output", required=True, help="where to write the new config")
     args = parser.parse_args(argv)
-    config = with_overrides(load(args.config), model=args.model, host=args.host, port=args.port,
-                            grpc_port=args.grpc_port)
+    config = with_overrides(
+        load(args.config), model=args.model, host=args.host, port=args.port, grpc_port=args.grpc_port
+    )
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(dump(config))

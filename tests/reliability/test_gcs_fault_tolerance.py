@@ -5,37 +5,26 @@ import os
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from serve_cluster import DASHBOARD, GCS_PORT, PROXY, seconds_until
-from test_text_ml import TEXT
-from test_updates_under_load import FRUIT_ORDERS
-from textml.load import BackgroundLoad
-
-OUTAGE_S = 8
-
-
-def gcs_server() -> tuple[int, list[str], dict]:
-    """The pid, command line and environment of this cluster's gcs_server."""
-    for entry in Path("/proc").iterdir():
-        try:
-            argv = (entry / "cmdline").read_bytes().decode().split("\0")[:-1]
-            if argv and Path(argv[0]).name == "gcs_server" and f"--gcs_server_port={GCS_PORT}" in argv:
-                environ = (entry / "environ").read_bytes().decode().split("\0")
-                return int(entry.name), argv, dict(v.split("=", 1) for v in environ if "=" in v)
-        except (OSError, ValueError):
-            continue
-    raise AssertionError("no gcs_server found for this cluster")
+from helpers.cluster import DASHBOARD, GCS_PORT, OUTAGE_S, PROXY, seconds_until
+from helpers.processes import find_process
+from helpers.texts import FRUIT_ORDERS, TEXT
+from textml.tools.load import BackgroundLoad
 
 
 def serve_state() -> dict:
     applications = requests.get(f"{DASHBOARD}/api/serve/applications/", timeout=5).json()["applications"]
-    return {name: (app["status"], app["deployed_app_config"],
-                   sorted((d_name, r["actor_id"]) for d_name, d in app["deployments"].items() for r in d["replicas"]))
-            for name, app in applications.items()}
+    return {
+        name: (
+            app["status"],
+            app["deployed_app_config"],
+            sorted((d_name, r["actor_id"]) for d_name, d in app["deployments"].items() for r in d["replicas"]),
+        )
+        for name, app in applications.items()
+    }
 
 
 @pytest.mark.restarts_gcs
@@ -44,17 +33,20 @@ def test_gcs_restart_under_load(cluster):
         pytest.skip("redis-server is not installed (apt-get install redis-server): the cluster runs without GCS FT")
     before = serve_state()
     assert {status for status, *_ in before.values()} == {"RUNNING"}
-    pid, argv, environ = gcs_server()
+    pid, argv, environ = find_process("gcs_server", f"--gcs_server_port={GCS_PORT}")
     assert any(arg.startswith("--redis_address=") for arg in argv), "the GCS does not use Redis"
 
-    with BackgroundLoad(f"{PROXY}/fruit", FRUIT_ORDERS, clients=4, seconds=180, label="fruit") as fruit, \
-            BackgroundLoad(f"{PROXY}/summarize_translate", [TEXT], clients=2, seconds=180, label="text") as text:
+    with (
+        BackgroundLoad(f"{PROXY}/fruit", FRUIT_ORDERS, clients=4, seconds=180, label="fruit") as fruit,
+        BackgroundLoad(f"{PROXY}/summarize_translate", [TEXT], clients=2, seconds=180, label="text") as text,
+    ):
         time.sleep(2)
         os.kill(pid, signal.SIGKILL)  # the gcs_server of the cluster this test session started
         time.sleep(OUTAGE_S)
         # What a head pod's restart does on Kubernetes: the same gcs_server, on the same Redis.
-        subprocess.Popen(argv, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
+        subprocess.Popen(
+            argv, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
 
         def state_is_back() -> bool:
             try:
@@ -64,8 +56,10 @@ def test_gcs_restart_under_load(cluster):
 
         recovered_s = OUTAGE_S + seconds_until(state_is_back, 120, "Serve's state back after the GCS restart", poll_s=1)
         time.sleep(3)
-    print(f"gcs_server killed, restarted after {OUTAGE_S} s; applications, config and replicas unchanged "
-          f"{recovered_s:.1f} s after the kill; {fruit.outcomes}; {text.outcomes}")
+    print(
+        f"gcs_server killed, restarted after {OUTAGE_S} s; applications, config and replicas unchanged "
+        f"{recovered_s:.1f} s after the kill; {fruit.outcomes}; {text.outcomes}"
+    )
     assert fruit.outcomes.requests > 100 and text.outcomes.requests > 20, "the load did not run"
     assert fruit.outcomes.failed == 0, fruit.outcomes
     assert text.outcomes.failed == 0, text.outcomes

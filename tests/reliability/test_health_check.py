@@ -1,15 +1,15 @@
 """A replica whose engine breaks while its process lives on: the model deployments' check_health (a canary
 decode) reports it, Serve replaces the replica, and traffic recovers."""
 
-import copy
 import time
 
 import ray
 
-from serve_cluster import PROXY, seconds_until
-from test_text_ml import TEXT
-from textml.load import BackgroundLoad
+from helpers.cluster import PROXY, seconds_until
+from helpers.config import TEXT_ML, changed
+from helpers.texts import TEXT
 from textml.serve_config import deployment
+from textml.tools.load import BackgroundLoad
 
 
 def translator_replicas(cluster) -> list[dict]:
@@ -17,16 +17,16 @@ def translator_replicas(cluster) -> list[dict]:
 
 
 def test_broken_engine_is_replaced(cluster, base_config, redeploy, driver):
-    config = copy.deepcopy(base_config)
-    translator = deployment(config, "text_ml_app", "Translator")
-    translator["num_replicas"] = 2
+    config = changed(base_config, TEXT_ML, "Translator", num_replicas=2)
     redeploy(config)
     victim = translator_replicas(cluster)[0]
 
     def unload_engine(replica_actor):
         """Runs inside the replica (defined here so Ray ships it by value): CTranslate2 frees the model, as
         after a device reset. The process and its event loop stay up, so only a check that decodes can tell."""
-        replica_actor._replica_impl._user_callable_wrapper.user_callable.engine.translator.unload_model()
+        from ray import serve
+
+        serve.get_replica_context().servable_object.engine.translator.unload_model()
 
     with BackgroundLoad(f"{PROXY}/summarize_translate", [TEXT], clients=4, seconds=150, label="text") as load:
         time.sleep(3)
@@ -35,15 +35,20 @@ def test_broken_engine_is_replaced(cluster, base_config, redeploy, driver):
 
         def replaced() -> bool:
             replicas = translator_replicas(cluster)
-            return (len(replicas) == 2 and victim["replica_id"] not in {r["replica_id"] for r in replicas}
-                    and all(r["state"] == "RUNNING" for r in replicas))
+            return (
+                len(replicas) == 2
+                and victim["replica_id"] not in {r["replica_id"] for r in replicas}
+                and all(r["state"] == "RUNNING" for r in replicas)
+            )
 
         recovered_s = seconds_until(replaced, 90, "the broken replica replaced by a RUNNING one", poll_s=0.2)
         failed_while_broken = load.outcomes.failed
         time.sleep(8)
-    print(f"broken replica replaced {recovered_s:.1f} s after the fault "
-          f"(health_check_period_s {translator['health_check_period_s']}); {failed_while_broken} failed until then; "
-          f"{load.outcomes}")
+    period_s = deployment(config, TEXT_ML, "Translator")["health_check_period_s"]
+    print(
+        f"broken replica replaced {recovered_s:.1f} s after the fault (health_check_period_s {period_s}); "
+        f"{failed_while_broken} failed until then; {load.outcomes}"
+    )
     assert load.outcomes.requests > 50, "the load did not run"
     # Requests the broken replica took before Serve replaced it fail; none after.
     assert load.outcomes.failed == failed_while_broken, load.outcomes

@@ -7,7 +7,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from serve_cluster import PROXY
+from helpers.cluster import PROXY
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
@@ -19,13 +19,16 @@ NEAR_MISSES = st.tuples(
     st.one_of(st.integers(), st.floats(), st.text(max_size=5), st.none(), st.booleans()),
 ).map(list)
 # Bodies shaped like the typed API's, with any values.
-TYPED_NEAR_MISSES = st.fixed_dictionaries({}, optional={
-    "text": st.one_of(st.text(max_size=60), JSON_VALUES),
-    "texts": st.one_of(st.lists(st.text(max_size=20), max_size=5), JSON_VALUES),
-    "language": st.one_of(st.sampled_from(["french", "german", "romanian", "German", "klingon", ""]), JSON_VALUES),
-    "min_length": st.one_of(st.integers(-5, 300), JSON_VALUES),
-    "max_length": st.one_of(st.integers(-5, 300), JSON_VALUES),
-})
+TYPED_NEAR_MISSES = st.fixed_dictionaries(
+    {},
+    optional={
+        "text": st.one_of(st.text(max_size=60), JSON_VALUES),
+        "texts": st.one_of(st.lists(st.text(max_size=20), max_size=5), JSON_VALUES),
+        "language": st.one_of(st.sampled_from(["french", "german", "romanian", "German", "klingon", ""]), JSON_VALUES),
+        "min_length": st.one_of(st.integers(-5, 300), JSON_VALUES),
+        "max_length": st.one_of(st.integers(-5, 300), JSON_VALUES),
+    },
+)
 LANGUAGES = st.sampled_from(["french", "german", "romanian"])
 WORDS = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=60)
 TYPED_BODIES = st.one_of(
@@ -42,17 +45,26 @@ BODIES = st.one_of(
 )
 
 
-@pytest.mark.parametrize("route", ["/fruit", "/calc", "/summarize_translate", "/summarize_translate/translate",
-                                   "/summarize_translate/summarize", "/summarize_translate/summarize-translate/batch"])
+@pytest.mark.parametrize(
+    "route",
+    [
+        "/fruit",
+        "/calc",
+        "/summarize_translate",
+        "/summarize_translate/translate",
+        "/summarize_translate/summarize",
+        "/summarize_translate/summarize-translate/batch",
+    ],
+)
 def test_fuzzed_bodies_never_give_5xx(cluster, route):
     seen = {"4xx": 0, "2xx": 0}
 
-    @settings(max_examples=500, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=500, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+    )
     @given(body=BODIES)
     def check(body: bytes):
-        response = requests.post(f"{PROXY}{route}", data=body, headers={"Content-Type": "application/json"},
-                                 timeout=60)
+        response = requests.post(f"{PROXY}{route}", data=body, headers={"Content-Type": "application/json"}, timeout=60)
         assert response.status_code < 500, (body, response.status_code, response.text)
         if response.status_code >= 400:
             error = response.json()["error"]

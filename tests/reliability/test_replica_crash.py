@@ -1,20 +1,17 @@
 """A replica killed under load: Serve replaces it; the load reports what was lost."""
 
-import copy
 import os
 import signal
 import time
 
-from serve_cluster import PROXY, seconds_until
-from test_updates_under_load import FRUIT_ORDERS
-from textml.load import BackgroundLoad
-from textml.serve_config import deployment
+from helpers.cluster import PROXY, seconds_until
+from helpers.config import changed
+from helpers.texts import FRUIT_ORDERS
+from textml.tools.load import BackgroundLoad
 
 
 def test_replica_crash_under_load(cluster, base_config, redeploy):
-    config = copy.deepcopy(base_config)
-    deployment(config, "fruit_app", "MangoStand")["num_replicas"] = 2
-    redeploy(config)
+    redeploy(changed(base_config, "fruit_app", "MangoStand", num_replicas=2))
     before = cluster.replicas("fruit_app", "MangoStand")
     with BackgroundLoad(f"{PROXY}/fruit", FRUIT_ORDERS, clients=8, seconds=120, label="fruit") as load:
         time.sleep(3)
@@ -23,8 +20,11 @@ def test_replica_crash_under_load(cluster, base_config, redeploy):
 
         def replaced() -> bool:
             replicas = cluster.details()["applications"]["fruit_app"]["deployments"]["MangoStand"]["replicas"]
-            return (len(replicas) == 2 and victim_actor not in {r.get("actor_id") for r in replicas}
-                    and all(r["state"] == "RUNNING" for r in replicas))
+            return (
+                len(replicas) == 2
+                and victim_actor not in {r.get("actor_id") for r in replicas}
+                and all(r["state"] == "RUNNING" for r in replicas)
+            )
 
         recovered_s = seconds_until(replaced, 30, "a replacement replica RUNNING", poll_s=0.2)
         time.sleep(3)

@@ -1,21 +1,17 @@
 """`http_options.request_timeout_s` is honoured: a request that would wait longer gets a 408 at the timeout,
 and the service answers again afterwards."""
 
-import copy
 import time
 
-from serve_cluster import post
-from test_text_ml import TEXT
-from textml.serve_config import deployment
+from helpers.config import with_translator
+from helpers.http import post
+from helpers.texts import TEXT
 
 
 def test_request_timeout_is_honoured(cluster, base_config, redeploy):
     timeout_s = base_config["http_options"]["request_timeout_s"]
-    config = copy.deepcopy(base_config)
     # A lone request now waits 3x the timeout for a batch of 2 to fill.
-    deployment(config, "text_ml_app", "Translator")["user_config"].update(
-        max_batch_size=2, batch_wait_timeout_s=3 * timeout_s)
-    redeploy(config)
+    redeploy(with_translator(base_config, max_batch_size=2, batch_wait_timeout_s=3 * timeout_s))
     started = time.monotonic()
     response = post("/summarize_translate", TEXT, timeout=6 * timeout_s)
     waited = time.monotonic() - started

@@ -4,12 +4,10 @@ deployment version rolled out, while closed-loop clients keep sending."""
 import copy
 import time
 
-from serve_cluster import PROXY
-from test_text_ml import TEXT
-from textml.load import BackgroundLoad
+from helpers.cluster import PROXY
+from helpers.texts import FRUIT_ORDERS, TEXT
 from textml.serve_config import deployment
-
-FRUIT_ORDERS = [["MANGO", 2], ["ORANGE", 1], ["PEAR", 3]]
+from textml.tools.load import BackgroundLoad
 
 
 def test_updates_under_load(cluster, base_config, redeploy):
@@ -23,8 +21,10 @@ def test_updates_under_load(cluster, base_config, redeploy):
         cluster.deploy(config)
         events.append(f"{name}: {time.monotonic() - started:.1f} s to RUNNING")
 
-    with BackgroundLoad(f"{PROXY}/fruit", FRUIT_ORDERS, clients=6, seconds=240, label="fruit") as fruit, \
-            BackgroundLoad(f"{PROXY}/summarize_translate", [TEXT], clients=2, seconds=240, label="text") as text:
+    with (
+        BackgroundLoad(f"{PROXY}/fruit", FRUIT_ORDERS, clients=6, seconds=240, label="fruit") as fruit,
+        BackgroundLoad(f"{PROXY}/summarize_translate", [TEXT], clients=2, seconds=240, label="text") as text,
+    ):
         time.sleep(3)
         mango["user_config"] = {"price": 4}
         translator["user_config"]["language"] = "german"

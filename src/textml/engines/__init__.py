@@ -4,17 +4,16 @@ Decoding settings are given in Hugging Face terms (num_beams, min_length, max_le
 no_repeat_ngram_size, early_stopping), whatever the engine.
 """
 
+from dataclasses import dataclass
 from typing import Protocol
 
-from textml.t5 import Task
+from textml.engines.t5 import Task
 
 
-class Generated(list):
-    """The decoded texts, in order (a list of them), and how many tokens the engine generated for them all."""
-
-    def __init__(self, texts, tokens: int):
-        super().__init__(texts)
-        self.tokens = tokens
+@dataclass
+class Generated:
+    texts: list[str]  # the decoded texts, in the order of the inputs
+    tokens: int  # how many tokens the engine generated for them all
 
 
 class Engine(Protocol):

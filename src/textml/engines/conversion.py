@@ -1,6 +1,6 @@
 """Converting a Hugging Face checkpoint to CTranslate2 once, and reusing it from a disk cache.
 
-    python -m textml.engines.conversion t5-small      # e.g. while building the image
+python -m textml.engines.conversion t5-small      # e.g. while building the image
 """
 
 import hashlib
@@ -14,6 +14,8 @@ import ctranslate2
 from ctranslate2.converters import TransformersConverter
 from filelock import FileLock
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from textml.engines.t5 import DEFAULT_MODEL
 
 CACHE = Path(os.environ.get("TEXTML_CACHE", Path.home() / ".cache" / "textml")) / "ctranslate2"
 
@@ -32,8 +34,14 @@ def _fingerprint(model: str) -> list:
 
 
 def cache_path(model: str, quantization: str) -> Path:
-    key = json.dumps([str(Path(model).resolve()) if Path(model).is_dir() else model, _fingerprint(model),
-                      quantization, ctranslate2.__version__])
+    key = json.dumps(
+        [
+            str(Path(model).resolve()) if Path(model).is_dir() else model,
+            _fingerprint(model),
+            quantization,
+            ctranslate2.__version__,
+        ]
+    )
     name = Path(model.rstrip("/")).name
     return CACHE / f"{name}-{quantization}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
@@ -59,5 +67,5 @@ def converted_model(model: str, quantization: str = "int8") -> Path:
 
 
 if __name__ == "__main__":
-    for name in sys.argv[1:] or ["t5-small"]:
+    for name in sys.argv[1:] or [DEFAULT_MODEL]:
         print(converted_model(name, default_compute_type()))

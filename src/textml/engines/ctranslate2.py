@@ -5,7 +5,7 @@ from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
 from textml.engines import Generated
 from textml.engines.conversion import converted_model, default_compute_type
-from textml.t5 import MAX_INPUT_TOKENS, Task, task_from_config
+from textml.engines.t5 import MAX_INPUT_TOKENS, Task, task_from_config
 
 DECODING_KEYS = {"num_beams", "min_length", "max_length", "length_penalty", "no_repeat_ngram_size", "early_stopping"}
 
@@ -37,8 +37,11 @@ class CTranslate2Engine:
         except OSError:  # checkpoints without generation_config.json
             self.defaults = GenerationConfig.from_model_config(self.config)
         self.translator = ctranslate2.Translator(
-            str(converted_model(model, compute_type)), device="cuda" if ctranslate2.get_cuda_device_count() else "cpu",
-            compute_type=compute_type, intra_threads=threads, inter_threads=1,
+            str(converted_model(model, compute_type)),
+            device="cuda" if ctranslate2.get_cuda_device_count() else "cpu",
+            compute_type=compute_type,
+            intra_threads=threads,
+            inter_threads=1,
         )
 
     def task(self, name: str) -> Task:
@@ -49,5 +52,8 @@ class CTranslate2Engine:
         sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in token_ids]
         results = self.translator.translate_batch(sources, **ctranslate2_options(decoding, self.defaults))
         outputs = [result.hypotheses[0] for result in results]
-        return Generated([self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(tokens), skip_special_tokens=True)
-                          for tokens in outputs], tokens=sum(map(len, outputs)))
+        texts = [
+            self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(tokens), skip_special_tokens=True)
+            for tokens in outputs
+        ]
+        return Generated(texts, tokens=sum(map(len, outputs)))

@@ -4,7 +4,7 @@ import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
 from textml.engines import Generated
-from textml.t5 import MAX_INPUT_TOKENS, Task, task_from_config
+from textml.engines.t5 import MAX_INPUT_TOKENS, Task, task_from_config
 
 
 class TransformersEngine:
@@ -19,9 +19,7 @@ class TransformersEngine:
         return task_from_config(self.network.config.task_specific_params, name)
 
     def generate(self, texts: list[str], **decoding) -> Generated:
-        inputs = self.tokenizer(
-            texts, return_tensors="pt", padding=True, truncation=True, max_length=MAX_INPUT_TOKENS
-        )
+        inputs = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=MAX_INPUT_TOKENS)
         with torch.inference_mode():
             output_ids = self.network.generate(**inputs, **decoding)
         # Every row starts with the decoder start token; shorter rows are padded.

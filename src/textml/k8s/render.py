@@ -11,7 +11,7 @@ import ray
 import yaml
 
 from textml.k8s.profile import Profile, Resources
-from textml.serve_config import GRPC_APPLICATIONS, MODEL_DEPLOYMENTS, deployment
+from textml.serve_config import model_deployments, runs_text_ml
 
 HTTP_PORT, GRPC_PORT, DASHBOARD_PORT, GCS_PORT, CLIENT_PORT = 8000, 9000, 8265, 6379, 10001
 REDIS_IMAGE = "redis:7.2-alpine"
@@ -26,26 +26,23 @@ def serve_config_v2(serve_config: dict, profile: Profile) -> dict:
     # In a pod the proxy must listen on the pod's address, not only loopback.
     config["http_options"] = {**config.get("http_options", {}), "host": "0.0.0.0", "port": HTTP_PORT}
     config["proxy_location"] = "EveryNode"
-    if GRPC_APPLICATIONS & set(profile.applications) and config.get("grpc_options"):
+    # textml's gRPC servicer serves text_ml_app alone.
+    if any(runs_text_ml(app) for app in config["applications"]) and config.get("grpc_options"):
         config["grpc_options"] = {**config["grpc_options"], "port": GRPC_PORT}
     else:  # no app of this manifest answers gRPC: open no gRPC port
         config.pop("grpc_options", None)
     if profile.model_scaling:
         scaling = profile.model_scaling
-        for app, names in MODEL_DEPLOYMENTS.items():
-            if app not in profile.applications:
-                continue
-            for name in names:
-                entry = deployment(config, app, name)
-                entry.pop("num_replicas", None)
-                entry["autoscaling_config"] = {
-                    "min_replicas": scaling.min_replicas,
-                    "max_replicas": scaling.max_replicas,
-                    "target_ongoing_requests": scaling.target_ongoing_requests,
-                }
-                if scaling.max_replicas_per_node:
-                    entry["max_replicas_per_node"] = scaling.max_replicas_per_node
-                entry.setdefault("ray_actor_options", {})["num_cpus"] = scaling.num_cpus
+        for _, entry in model_deployments(config):
+            entry.pop("num_replicas", None)
+            entry["autoscaling_config"] = {
+                "min_replicas": scaling.min_replicas,
+                "max_replicas": scaling.max_replicas,
+                "target_ongoing_requests": scaling.target_ongoing_requests,
+            }
+            if scaling.max_replicas_per_node:
+                entry["max_replicas_per_node"] = scaling.max_replicas_per_node
+            entry.setdefault("ray_actor_options", {})["num_cpus"] = scaling.num_cpus
     return config
 
 
@@ -81,18 +78,23 @@ def rayservice(serve_config: dict, profile: Profile) -> dict:
         }
     cluster["headGroupSpec"] = {
         "rayStartParams": head_start,
-        "template": {"spec": {"containers": [_container("ray-head", profile.image, profile.head.resources, head_ports)]}},
+        "template": {
+            "spec": {"containers": [_container("ray-head", profile.image, profile.head.resources, head_ports)]}
+        },
     }
     workers = profile.workers
-    cluster["workerGroupSpecs"] = [{
-        "groupName": workers.group,
-        "replicas": workers.replicas,
-        "minReplicas": workers.min_replicas,
-        "maxReplicas": workers.max_replicas,
-        "rayStartParams": {},
-        "template": {"spec": {"containers": [
-            _container("ray-worker", profile.image, workers.resources, _serve_ports(grpc))]}},
-    }]
+    cluster["workerGroupSpecs"] = [
+        {
+            "groupName": workers.group,
+            "replicas": workers.replicas,
+            "minReplicas": workers.min_replicas,
+            "maxReplicas": workers.max_replicas,
+            "rayStartParams": {},
+            "template": {
+                "spec": {"containers": [_container("ray-worker", profile.image, workers.resources, _serve_ports(grpc))]}
+            },
+        }
+    ]
     metadata = {"name": profile.name}
     if profile.initializing_timeout:
         # How long KubeRay waits for a new cluster's apps before it gives up and recreates it.
@@ -105,8 +107,9 @@ def rayservice(serve_config: dict, profile: Profile) -> dict:
     if grpc:
         spec["serveService"] = {
             "metadata": {"name": f"{profile.name}-serve-svc"},
-            "spec": {"ports": [{"name": name, "port": port, "targetPort": port}
-                               for name, port in _serve_ports(grpc).items()]},
+            "spec": {
+                "ports": [{"name": name, "port": port, "targetPort": port} for name, port in _serve_ports(grpc).items()]
+            },
         }
     spec["rayClusterConfig"] = cluster
     return {"apiVersion": "ray.io/v1", "kind": "RayService", "metadata": metadata, "spec": spec}
@@ -118,22 +121,51 @@ def redis_objects(profile: Profile) -> list[dict]:
     labels = {"app": name}
     secret_env = {"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": name, "key": "password"}}}
     return [
-        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "type": "Opaque",
-         # Replace before applying: kubectl create secret generic NAME --from-literal=password=...
-         "stringData": {"password": "change-me"}},
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": labels},
-         "spec": {"replicas": 1, "selector": {"matchLabels": labels}, "template": {
-             "metadata": {"labels": labels},
-             "spec": {"containers": [{
-                 "name": "redis", "image": REDIS_IMAGE,
-                 "command": ["sh", "-c", 'exec redis-server --appendonly yes --requirepass "$REDIS_PASSWORD"'],
-                 "env": [secret_env],
-                 "ports": [{"name": "redis", "containerPort": GCS_PORT}],
-                 "resources": {"requests": {"cpu": "200m", "memory": "256Mi"},
-                               "limits": {"cpu": "1", "memory": "1Gi"}},
-             }]}}}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "labels": labels},
-         "spec": {"selector": labels, "ports": [{"name": "redis", "port": GCS_PORT, "targetPort": GCS_PORT}]}},
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": name},
+            "type": "Opaque",
+            # Replace before applying: kubectl create secret generic NAME --from-literal=password=...
+            "stringData": {"password": "change-me"},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name, "labels": labels},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "redis",
+                                "image": REDIS_IMAGE,
+                                "command": [
+                                    "sh",
+                                    "-c",
+                                    'exec redis-server --appendonly yes --requirepass "$REDIS_PASSWORD"',
+                                ],
+                                "env": [secret_env],
+                                "ports": [{"name": "redis", "containerPort": GCS_PORT}],
+                                "resources": {
+                                    "requests": {"cpu": "200m", "memory": "256Mi"},
+                                    "limits": {"cpu": "1", "memory": "1Gi"},
+                                },
+                            }
+                        ]
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": name, "labels": labels},
+            "spec": {"selector": labels, "ports": [{"name": "redis", "port": GCS_PORT, "targetPort": GCS_PORT}]},
+        },
     ]
 
 
@@ -145,14 +177,17 @@ class _LiteralDumper(yaml.SafeDumper):
 
 
 _LiteralDumper.add_representer(
-    str, lambda dumper, value: dumper.represent_scalar(
-        "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
+    str,
+    lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None),
+)
 
 
 def render(serve_config: dict, profile: Profile, source: str) -> str:
     documents = (redis_objects(profile) if profile.redis else []) + [rayservice(serve_config, profile)]
-    header = (f"# Rendered by `textml k8s render` from {source} and the profile {profile.name}.\n"
-              "# Do not edit: change the Serve config or the profile, then render again.\n")
+    header = (
+        f"# Rendered by `textml k8s render` from {source} and the profile {profile.name}.\n"
+        "# Do not edit: change the Serve config or the profile, then render again.\n"
+    )
     return header + yaml.dump_all(documents, Dumper=_LiteralDumper, sort_keys=False, explicit_start=True)
 
 

@@ -1,0 +1,41 @@
+"""`textml k8s render` and `textml k8s check`: RayService manifests from the Serve config, checked before
+`kubectl apply`."""
+
+import sys
+from pathlib import Path
+
+from textml import serve_config
+from textml.k8s.check import check_file
+from textml.k8s.profile import load_profile
+from textml.k8s.render import manifest_path, render
+
+
+def render_command(args) -> int:
+    config = serve_config.load(args.serve_config)
+    for profile_path in map(Path, args.profiles):
+        text = render(config, load_profile(profile_path), source=args.serve_config)
+        if args.out_dir == "-":
+            sys.stdout.write(text)
+            continue
+        output = manifest_path(profile_path, Path(args.out_dir))
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+        print(f"wrote {output}")
+    return 0
+
+
+def check_command(args) -> int:
+    if not Path(args.crd).is_file():
+        raise ValueError(
+            f"no CRD at {args.crd}: pass --crd PATH to ray.io_rayservices.yaml "
+            "(from the KubeRay release or helm-chart/kuberay-operator/crds/)"
+        )
+    errors = 0
+    for manifest in args.manifests:
+        findings = check_file(manifest, args.crd)
+        errors += sum(f.severity == "error" for f in findings)
+        for finding in findings:
+            print(f"{manifest}: {finding}")
+        if not findings:
+            print(f"{manifest}: ok")
+    return 1 if errors else 0

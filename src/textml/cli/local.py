@@ -1,0 +1,217 @@
+"""`textml up`, `status` and `down`: the Serve config deployed to a local Ray cluster, watched until it runs.
+
+Ray does the work: `ray start` for the cluster, the dashboard's Serve REST API (ServeSubmissionClient, as
+`serve deploy` uses) for deploying, reading status and deleting.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from textml import serve_config
+from textml._ray import serve_rest_client
+
+DEFAULT_ADDRESS = "http://127.0.0.1:8265"
+# Where `up` notes that it started the Ray cluster, so `down` stops only a cluster `up` started.
+STATE_FILE = Path(os.environ.get("TEXTML_STATE", Path.home() / ".cache" / "textml" / "up.json"))
+
+
+class ServiceError(Exception):
+    """A failure to report as one line."""
+
+
+def connect(address: str):
+    try:
+        return serve_rest_client(address)
+    except Exception as error:  # refused, timed out, not a Ray dashboard: the address is what to fix
+        raise ServiceError(
+            f"no Ray dashboard answers at {address} ({type(error).__name__}); "
+            "start one with `textml up`, or pass --address"
+        ) from None
+
+
+def ray_cli() -> str:
+    """The `ray` command installed beside this Python (the same Ray), else the one on PATH."""
+    return shutil.which("ray", path=str(Path(sys.executable).parent)) or "ray"
+
+
+def start_local_ray(address: str, console: Console):
+    port = address.rsplit(":", 1)[-1]
+    console.print(f"no Ray cluster at {address}: starting one (ray start --head)")
+    result = subprocess.run(
+        [
+            ray_cli(),
+            "start",
+            "--head",
+            "--dashboard-host=127.0.0.1",
+            f"--dashboard-port={port}",
+            "--disable-usage-stats",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise ServiceError(f"ray start failed: {last[0]}")
+    STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
+    STATE_FILE.write_text(json.dumps({"started_ray": True, "address": address}))
+
+
+def _schema_problem(error: ValidationError) -> str:
+    """The first problem and where it is (without union branches such as "constrained-int" in the path)."""
+    first = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"] if isinstance(part, int) or part.isidentifier())
+    return f"{where or 'config'}: {first['msg']}"
+
+
+def checked_config(path: str, model: str | None) -> dict:
+    """The config to deploy, refused here (one line, naming the field) if Serve or a model would refuse it."""
+    from textml.k8s.check import check_serve_config
+
+    if not Path(path).is_file():
+        raise ServiceError(f"no Serve config at {path}: pass --config PATH")
+    try:
+        config = serve_config.with_overrides(serve_config.load(path), model=model)
+    except yaml.YAMLError as error:
+        raise ServiceError(f"{path} is not YAML: {' '.join(str(error).split())}") from None
+    except ValidationError as error:  # Ray's Serve schema refused it
+        raise ServiceError(f"{path}: {_schema_problem(error)}") from None
+    findings, _ = check_serve_config(serve_config.dump(config), field="config")
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise ServiceError(
+            f"{path}: {errors[0].field}: {errors[0].problem}"
+            + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
+        )
+    return config
+
+
+def _runs_submitted(app: dict | None, submitted: dict) -> bool:
+    """The app runs the config just submitted, not still the one before it (an in-place user_config change
+    leaves it RUNNING throughout)."""
+    if not app or app["status"] != "RUNNING":
+        return False
+    deployed = {d["name"]: d.get("user_config") for d in (app.get("deployed_app_config") or {}).get("deployments", [])}
+    return all(
+        deployed.get(d["name"]) == d["user_config"] for d in submitted.get("deployments", []) if "user_config" in d
+    )
+
+
+def _first_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[0][:100] if lines else ""
+
+
+def applications_table(applications: dict) -> Table:
+    """One row per application, then one per deployment with its RUNNING replicas."""
+    table = Table("application", "status", "deployment", "status", "replicas", "message")
+    for name, app in sorted(applications.items()):
+        table.add_row(name, app["status"], "", "", "", _first_line(app.get("message")))
+        for deployment_name, deployment in app.get("deployments", {}).items():
+            replicas = deployment.get("replicas", [])
+            running = sum(r["state"] == "RUNNING" for r in replicas)
+            table.add_row(
+                "",
+                "",
+                deployment_name,
+                deployment["status"],
+                f"{running}/{len(replicas)}",
+                _first_line(deployment.get("message")),
+            )
+    return table
+
+
+def urls(config: dict) -> list[str]:
+    http = config.get("http_options") or {}
+    host = http.get("host", "127.0.0.1")
+    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    lines = [
+        f"{app['name']}: http://{host}:{http.get('port', 8000)}{app.get('route_prefix', '/')}"
+        for app in config["applications"]
+    ]
+    for text_ml in filter(serve_config.runs_text_ml, config["applications"]):
+        lines.append(f"API docs: http://{host}:{http.get('port', 8000)}{text_ml.get('route_prefix', '/')}/docs")
+    grpc = config.get("grpc_options") or {}
+    if grpc.get("grpc_servicer_functions"):
+        lines.append(f"gRPC: {host}:{grpc.get('port', 9000)} (metadata application=<name>)")
+    return lines
+
+
+def failure(name: str, app: dict) -> str:
+    """Why an application failed to deploy, in one line: the failed deployment and the error its replicas
+    raised (the last line of the traceback Serve keeps)."""
+    for deployment_name, deployment in app.get("deployments", {}).items():
+        if deployment["status"] in ("DEPLOY_FAILED", "UNHEALTHY"):
+            lines = [line.strip() for line in (deployment.get("message") or "").splitlines() if line.strip()]
+            return f"{name} failed to deploy: {deployment_name}: {lines[-1][:300] if lines else 'no message'}"
+    return f"{name} failed to deploy: {_first_line(app.get('message')) or 'no message'}"
+
+
+def up(config_path: str, model: str | None, address: str, timeout_s: float, console: Console) -> int:
+    config = checked_config(config_path, model)
+    try:
+        client = serve_rest_client(address)
+    except Exception:
+        if address != DEFAULT_ADDRESS:
+            raise ServiceError(
+                f"no Ray dashboard answers at {address}; leave --address out to start a local cluster, or start yours"
+            ) from None
+        start_local_ray(address, console)
+        client = connect(address)
+    client.deploy_applications(config)
+    console.print(f"deployed {config_path} to {address}")
+    deadline = time.monotonic() + timeout_s
+    wanted = {app["name"]: app for app in config["applications"]}
+    with Live(console=console, transient=True, refresh_per_second=4) as live:
+        while True:
+            details = client.get_serve_details()
+            applications = details.get("applications", {})
+            live.update(applications_table({n: a for n, a in applications.items() if n in wanted}))
+            failed = [(n, applications[n]) for n in wanted if applications.get(n, {}).get("status") == "DEPLOY_FAILED"]
+            if failed:
+                raise ServiceError(failure(*failed[0]))
+            if all(_runs_submitted(applications.get(name), app) for name, app in wanted.items()):
+                break
+            if time.monotonic() > deadline:
+                waiting = {
+                    n: applications.get(n, {}).get("status", "absent")
+                    for n in wanted
+                    if not _runs_submitted(applications.get(n), wanted[n])
+                }
+                raise ServiceError(f"not RUNNING after {timeout_s:.0f} s: {waiting}; see `textml status`")
+            time.sleep(0.5)
+    console.print(applications_table({n: a for n, a in applications.items() if n in wanted}))
+    console.print("running:")
+    for line in urls(config):
+        console.print(f"  {line}")
+    return 0
+
+
+def status(address: str, console: Console) -> int:
+    details = connect(address).get_serve_details()
+    if not details.get("applications"):
+        console.print(f"no applications on {address}; deploy them with `textml up`")
+        return 0
+    console.print(applications_table(details["applications"]))
+    return 0
+
+
+def down(address: str, console: Console) -> int:
+    connect(address).delete_applications()
+    console.print(f"deleted the applications on {address}")
+    state = json.loads(STATE_FILE.read_text()) if STATE_FILE.is_file() else {}
+    if state.get("started_ray") and state.get("address") == address:
+        subprocess.run([ray_cli(), "stop"], capture_output=True, check=True)
+        STATE_FILE.unlink()
+        console.print("stopped the Ray cluster `textml up` started")
+    return 0

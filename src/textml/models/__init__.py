@@ -1,0 +1,1 @@
+"""The model deployments' shared machinery: user_config settings, the engine they load, batching."""

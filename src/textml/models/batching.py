@@ -1,0 +1,36 @@
+"""What a batch is made of: jobs of one text each, with the task and decoding settings their request asked
+for, grouped so that one engine call decodes each group with its own settings."""
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Job:
+    task: str
+    text: str
+    # Per-request decoding settings, e.g. (("max_length", 20),); hashable so jobs can be grouped.
+    overrides: tuple = ()
+    queued_at: float = field(default_factory=time.monotonic, compare=False)
+
+
+def decoding_groups(jobs: list[Job]) -> dict[tuple[str, tuple], list[int]]:
+    """The indices of `jobs` for each (task, overrides) they need, in order."""
+    groups: dict[tuple[str, tuple], list[int]] = defaultdict(list)
+    for index, job in enumerate(jobs):
+        groups[job.task, job.overrides].append(index)
+    return dict(groups)
+
+
+def reconciled(defaults: dict, request: dict) -> dict:
+    """The decoding settings for a request: its own lengths win over configured or checkpoint ones that
+    would contradict them (a max_length below the configured min_length lowers that min_length)."""
+    decoding = {**defaults, **request}
+    low, high = decoding.get("min_length"), decoding.get("max_length")
+    if low is not None and high is not None and low > high:
+        if "max_length" in request:
+            decoding["min_length"] = high
+        else:
+            decoding["max_length"] = low
+    return decoding

@@ -1,0 +1,101 @@
+"""ModelDeployment: what Translator and Summarizer share. An engine loaded from user_config, dynamic
+batching, and a health check that proves the engine still decodes.
+
+Concurrent requests are gathered by `@serve.batch` into one batch; requests in it that need different
+settings (another language, other lengths) are decoded in groups, each with its own settings.
+"""
+
+import asyncio
+import logging
+import math
+import time
+from typing import ClassVar
+
+import ray
+from ray import serve
+
+from textml.engines import Engine, load_engine
+from textml.exceptions import EngineFailure
+from textml.models.batching import Job, decoding_groups, reconciled
+from textml.models.metrics import EngineMetrics
+from textml.models.settings import ModelSettings
+
+logger = logging.getLogger("ray.serve")
+
+# A two-token greedy decode: about a millisecond, and it goes through the whole engine.
+CANARY_TEXT = "health check"
+CANARY_DECODING = {"max_length": 3, "num_beams": 1}
+
+
+def reserved_threads() -> int:
+    """The CPU threads this replica reserved (Ray sets OMP_NUM_THREADS=1 in replicas regardless)."""
+    cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
+    return max(1, math.ceil(cpus))
+
+
+class ModelDeployment:
+    settings_type: ClassVar[type[ModelSettings]] = ModelSettings
+
+    def __init__(self):
+        self.engine: Engine | None = None
+        self.settings: ModelSettings | None = None
+        self.metrics = EngineMetrics()
+
+    async def reconfigure(self, config: dict):
+        """Applies user_config in place; the weights are reloaded only when the engine's inputs change."""
+        settings = self.settings_type.model_validate(config)
+        if self.engine is None or settings.engine_inputs() != self.settings.engine_inputs():
+            threads = settings.threads or reserved_threads()
+            self.engine = await asyncio.to_thread(
+                load_engine, settings.model, settings.engine, threads, **settings.engine_options()
+            )
+            logger.info("loaded %s with %s on %d CPU threads", settings.model, settings.engine, threads)
+        self.generate_batch.set_max_batch_size(settings.max_batch_size)
+        self.generate_batch.set_batch_wait_timeout_s(settings.batch_wait_timeout_s)
+        self.settings = settings
+
+    async def check_health(self):
+        """Serve calls this every health_check_period_s; after 3 failures in a row it replaces the replica.
+
+        A broken engine leaves the replica's event loop answering, so Serve's own liveness check would keep it:
+        a canary decode catches it. An engine that hangs makes this hang: Serve's health_check_timeout_s counts that.
+        """
+        if self.engine is None:
+            raise EngineFailure("no model loaded")
+        try:
+            await asyncio.to_thread(self.engine.generate, [CANARY_TEXT], **CANARY_DECODING)
+        except Exception as error:
+            raise EngineFailure(f"{self.settings.model} failed a canary decode: {error}") from error
+
+    async def run_tasks(self, task: str, texts: list[str], **overrides) -> list[str]:
+        """Each text joins the replica's batch queue on its own: a list shares batches with other requests.
+        Overrides that are None are left to the configuration."""
+        given = tuple(sorted((name, value) for name, value in overrides.items() if value is not None))
+        return list(await asyncio.gather(*(self.generate_batch(Job(task, text, given)) for text in texts)))
+
+    # One batch queue per process; Serve runs one deployment instance per replica process.
+    @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.01)
+    async def generate_batch(self, jobs: list[Job]) -> list[str]:
+        engine, settings = self.engine, self.settings
+        groups = decoding_groups(jobs)
+        logger.debug("batch of %d requests in %d decoding groups", len(jobs), len(groups))
+        started = time.monotonic()
+        for job in jobs:
+            self.metrics.queue_wait.observe(started - job.queued_at)
+        outputs: list[str] = [""] * len(jobs)
+        for (task_name, overrides), indices in groups.items():
+            task = engine.task(task_name)
+            decoding = reconciled({**task.generate_kwargs, **settings.decoding_overrides()}, dict(overrides))
+            texts = [task.prefix + jobs[index].text for index in indices]
+            call_started = time.monotonic()
+            # generate() holds the CPU for a while: a worker thread keeps the replica answering meanwhile.
+            try:
+                generated = await asyncio.to_thread(engine.generate, texts, **decoding)
+            except Exception as error:
+                raise EngineFailure(f"the {settings.engine} engine failed: {error}") from error
+            self.metrics.engine_call(
+                settings.engine, task_name, len(indices), time.monotonic() - call_started, generated.tokens
+            )
+            for index, text in zip(indices, generated.texts, strict=True):
+                outputs[index] = text
+        return outputs

@@ -1,0 +1,58 @@
+"""Request bodies: the one size check (by the declared length, then by what arrives), and JSON reading for
+the plain Starlette handlers of fruit_app and math_app."""
+
+from typing import Any, Sequence
+
+from pydantic import TypeAdapter, ValidationError
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
+
+from textml.limits import body_limit
+from textml.transport.errors import EMPTY_BODY, Refusal, invalid_body, too_large
+
+
+def limited(scope: Scope, receive: Receive) -> Receive:
+    """`receive` for a request whose body may not exceed its route's limit: refused (413) at once by its
+    declared Content-Length, else as soon as more than the limit has arrived."""
+    limit = body_limit(scope["path"])
+    declared = dict(scope["headers"]).get(b"content-length", b"")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(int(declared), limit)
+    received = 0
+
+    async def counted() -> dict:
+        nonlocal received
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise too_large(f"over {limit}", limit)
+        return message
+
+    return counted
+
+
+class LimitBodySize:
+    """ASGI middleware: the body-size check for every route of an app."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        try:
+            receive = limited(scope, receive)
+        except Refusal as refusal:
+            return await refusal.response()(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
+async def read_json(request: Request, body_type: TypeAdapter, field_names: Sequence[str] = ()) -> Any:
+    """The request body parsed and validated; raises Refusal (400, 413 or 422) when it can't be."""
+    body = await Request(request.scope, limited(request.scope, request.receive)).body()
+    if not body.strip():
+        raise Refusal(400, EMPTY_BODY)
+    try:
+        return body_type.validate_json(body)
+    except ValidationError as error:
+        raise invalid_body(error.errors(include_url=False), field_names) from None

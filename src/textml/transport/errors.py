@@ -1,0 +1,105 @@
+"""Refusals: every way textml turns a request down, with its HTTP status and gRPC code, in one place.
+
+Every HTTP refusal answers `{"error": "..."}` naming the problem; gRPC gets the same message as its details.
+"""
+
+from typing import Any, Sequence
+
+import grpc
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+
+from textml.exceptions import EngineFailure
+
+EMPTY_BODY = "body is empty; send a JSON value"
+# A request that meets one of these was good; the service is busy or a replica is broken: retry it.
+RETRYABLE = (BackPressureError, DeploymentUnavailableError, EngineFailure)
+RETRY_AFTER_S = 1
+
+
+class Refusal(HTTPException):
+    """A request the service turns down: HTTP status, gRPC code and a message naming the problem.
+
+    An HTTPException, so FastAPI passes one raised while it reads a body through to the handler."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        grpc_code: grpc.StatusCode = grpc.StatusCode.INVALID_ARGUMENT,
+        headers: dict | None = None,
+    ):
+        super().__init__(status, message, headers)
+        self.grpc_code = grpc_code
+
+    @property
+    def message(self) -> str:
+        return str(self.detail)
+
+    def response(self) -> JSONResponse:
+        return JSONResponse({"error": self.message}, status_code=self.status_code, headers=self.headers)
+
+
+def describe_errors(errors: Sequence[dict], field_names: Sequence[str] = ()) -> str:
+    """One readable line per bad field, e.g. "amount: Input should be a valid number (got 'x')"."""
+    lines: dict[Any, str] = {}
+    for error in errors:
+        # FastAPI puts the body's errors under "body".
+        loc = tuple(error["loc"][1:] if error["loc"][:1] == ("body",) else error["loc"])
+        if loc and isinstance(loc[0], int) and loc[0] < len(field_names):
+            where = field_names[loc[0]]
+        else:
+            where = ".".join(map(str, loc)) or "body"
+        got = repr(error["input"])
+        if len(got) > 60:
+            got = got[:57] + "..."
+        # A union reports once per branch; the last branch's message is the most general.
+        lines[loc] = f"{where}: {error['msg']}" + ("" if error["type"] == "missing" else f" (got {got})")
+    return "; ".join(lines.values())
+
+
+def invalid_body(errors: Sequence[dict], field_names: Sequence[str] = ()) -> Refusal:
+    """400 for a body that is not JSON (or none), 422 for JSON that the schema refuses."""
+    first = errors[0]
+    if first["type"] == "json_invalid":
+        return Refusal(400, f"body is not valid JSON: {first.get('ctx', {}).get('error', first['msg'])}")
+    if first["type"] == "missing" and tuple(first["loc"]) == ("body",):
+        return Refusal(400, EMPTY_BODY)
+    return Refusal(422, describe_errors(errors, field_names))
+
+
+def too_large(size: int | str, limit: int) -> Refusal:
+    return Refusal(413, f"body is {size} bytes; the limit is {limit}")
+
+
+def retry_later(error: Exception) -> Refusal:
+    """Busy, or a replica broken: 503 with Retry-After, as Serve's own refusals answer."""
+    # Raised in another replica, an error arrives wrapped in Ray's: its own message is the cause's.
+    return Refusal(
+        503,
+        f"{getattr(error, 'cause', error)}; retry",
+        grpc.StatusCode.UNAVAILABLE,
+        {"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+def refusal_for(error: Exception) -> Refusal | None:
+    """How to answer `error`, or None for one that is a bug (500, with its traceback logged)."""
+    if isinstance(error, Refusal):
+        return error
+    if isinstance(error, ValidationError):
+        return invalid_body(error.errors(include_url=False))
+    if isinstance(error, RequestValidationError):  # FastAPI's, for a body its route refused
+        return invalid_body(error.errors())
+    if isinstance(error, RETRYABLE):
+        return retry_later(error)
+    if isinstance(error, HTTPException):  # Starlette's own, e.g. 404 and 405
+        return Refusal(error.status_code, str(error.detail), headers=error.headers)
+    return None
+
+
+# What the HTTP app registers an exception handler for: every type refusal_for answers.
+REFUSED = (HTTPException, ValidationError, RequestValidationError, *RETRYABLE)

@@ -1,0 +1,60 @@
+"""text_ml_app over gRPC (src/textml/protos/text_ml.proto), through Serve's gRPC proxy.
+
+Serve calls these methods on the ingress deployment by name, passing the context as `grpc_context`.
+Each reads its request with the JSON API's schema and calls the same TextService as the HTTP routes; a
+refusal sets the gRPC code that transport/errors.py gives it (INVALID_ARGUMENT naming the problem,
+UNAVAILABLE when busy or broken).
+"""
+
+from typing import Awaitable, Callable
+
+from ray.serve.grpc_util import RayServegRPCContext
+
+from textml.protos.text_ml_pb2 import SummarizeReply, SummarizeTranslateReply, TranslateReply
+from textml.service import schema
+from textml.service.text_service import TextService
+from textml.transport.errors import refusal_for
+
+
+async def answered(grpc_context: RayServegRPCContext, answer: Callable[[], Awaitable], empty):
+    """The reply `answer()` builds, or `empty` after setting the refusal's code and message."""
+    try:
+        return await answer()
+    except Exception as error:
+        refusal = refusal_for(error)
+        if refusal is None:
+            raise
+        grpc_context.set_code(refusal.grpc_code)
+        grpc_context.set_details(refusal.message)
+        return empty
+
+
+class TextMLServicer:
+    """The methods of textml.TextML, for the deployment that holds the `service`."""
+
+    service: TextService
+
+    async def Translate(self, request, grpc_context: RayServegRPCContext) -> TranslateReply:
+        async def answer():
+            body = schema.TranslateRequest(text=request.text, language=request.language or None)
+            [translation] = await self.service.translate([body.text], body.language)
+            return TranslateReply(**translation.model_dump())
+
+        return await answered(grpc_context, answer, TranslateReply())
+
+    async def Summarize(self, request, grpc_context: RayServegRPCContext) -> SummarizeReply:
+        async def answer():
+            lengths = {name: getattr(request, name) for name in ("min_length", "max_length") if request.HasField(name)}
+            body = schema.SummarizeRequest(text=request.text, **lengths)
+            [summary] = await self.service.summarize([body.text], **body.lengths())
+            return SummarizeReply(**summary.model_dump())
+
+        return await answered(grpc_context, answer, SummarizeReply())
+
+    async def SummarizeTranslate(self, request, grpc_context: RayServegRPCContext) -> SummarizeTranslateReply:
+        async def answer():
+            body = schema.SummarizeTranslateRequest(text=request.text, language=request.language or None)
+            [result] = await self.service.summarize_translate([body.text], body.language)
+            return SummarizeTranslateReply(**result.model_dump())
+
+        return await answered(grpc_context, answer, SummarizeTranslateReply())

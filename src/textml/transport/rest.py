@@ -1,0 +1,108 @@
+"""text_ml_app's typed JSON API: FastAPI routes, each calling the replica's TextService.
+
+POST /                         a JSON string -> the translated summary, as text (the seed's contract)
+POST /translate                {text, language?} -> {translation, language}
+POST /summarize                {text, min_length?, max_length?} -> {summary}
+POST /summarize-translate      {text, language?} -> {summary, translation, language}
+... and each of the three with /batch: {texts: [...], ...} -> lists, in order
+GET  /docs, /openapi.json      the API's documentation (offline) and its schema
+"""
+
+from typing import Annotated
+
+from fastapi import Body, Depends, Request
+from fastapi.responses import PlainTextResponse
+from fastapi_offline import FastAPIOffline
+from ray import serve
+
+from textml.service.schema import (
+    EnglishText,
+    Error,
+    SummarizeBatchRequest,
+    SummarizeRequest,
+    SummarizeTranslateBatchRequest,
+    SummarizeTranslateRequest,
+    Summary,
+    SummaryBatch,
+    SummaryTranslation,
+    SummaryTranslationBatch,
+    TranslateBatchRequest,
+    TranslateRequest,
+    Translation,
+    TranslationBatch,
+)
+from textml.service.text_service import TextService
+from textml.transport.bodies import LimitBodySize
+from textml.transport.errors import REFUSED, refusal_for
+
+
+def text_service() -> TextService:
+    """The service of the replica answering: the ingress deployment holds it as `service`."""
+    return serve.get_replica_context().servable_object.service
+
+
+Service = Annotated[TextService, Depends(text_service)]
+
+api = FastAPIOffline(
+    title="textml",
+    version="1",
+    description="Summarize English text and translate it to French, German or Romanian (T5 on Ray Serve).",
+    responses={code: {"model": Error} for code in (400, 413, 422, 503)},
+)
+api.add_middleware(LimitBodySize)
+
+
+async def refuse(request: Request, error: Exception):
+    return refusal_for(error).response()
+
+
+for refused in REFUSED:
+    api.add_exception_handler(refused, refuse)
+
+
+@api.post("/", response_class=PlainTextResponse, summary="Summarize, then translate (text in, text out)")
+async def summarize_then_translate(text: Annotated[EnglishText, Body()], service: Service) -> str:
+    [result] = await service.summarize_translate([text])
+    return result.translation
+
+
+@api.post("/translate")
+async def translate(request: TranslateRequest, service: Service) -> Translation:
+    [translation] = await service.translate([request.text], request.language)
+    return translation
+
+
+@api.post("/translate/batch")
+async def translate_batch(request: TranslateBatchRequest, service: Service) -> TranslationBatch:
+    translations = await service.translate(request.texts, request.language)
+    return TranslationBatch(translations=[t.translation for t in translations], language=translations[0].language)
+
+
+@api.post("/summarize")
+async def summarize(request: SummarizeRequest, service: Service) -> Summary:
+    [summary] = await service.summarize([request.text], **request.lengths())
+    return summary
+
+
+@api.post("/summarize/batch")
+async def summarize_batch(request: SummarizeBatchRequest, service: Service) -> SummaryBatch:
+    summaries = await service.summarize(request.texts, **request.lengths())
+    return SummaryBatch(summaries=[s.summary for s in summaries])
+
+
+@api.post("/summarize-translate")
+async def summarize_translate(request: SummarizeTranslateRequest, service: Service) -> SummaryTranslation:
+    [result] = await service.summarize_translate([request.text], request.language)
+    return result
+
+
+@api.post("/summarize-translate/batch")
+async def summarize_translate_batch(
+    request: SummarizeTranslateBatchRequest, service: Service
+) -> SummaryTranslationBatch:
+    results = await service.summarize_translate(request.texts, request.language)
+    return SummaryTranslationBatch(
+        summaries=[r.summary for r in results],
+        translations=[r.translation for r in results],
+        language=results[0].language,
+    )

@@ -1,0 +1,78 @@
+"""text_ml_app over gRPC through Serve's gRPC proxy, with a real gRPC client: each method answers what the
+checkpoint gives, and bad requests get INVALID_ARGUMENT naming the problem."""
+
+import grpc
+import pytest
+
+from helpers.cluster import GRPC_PORT, HOST
+from helpers.reference import summarized, translated
+from helpers.texts import TEXT
+from textml.protos import text_ml_pb2 as messages
+from textml.protos.text_ml_pb2_grpc import TextMLStub
+
+TEXT_ML = (("application", "text_ml_app"),)
+
+
+@pytest.fixture
+def stub(cluster):
+    with grpc.insecure_channel(f"{HOST}:{GRPC_PORT}") as channel:
+        yield TextMLStub(channel)
+
+
+def test_translate(stub, base_config, tiny_models):
+    reply = stub.Translate(messages.TranslateRequest(text=TEXT, language="german"), metadata=TEXT_ML, timeout=60)
+    assert (reply.translation, reply.language) == (translated(base_config, tiny_models[0], TEXT, "de"), "german")
+    reply = stub.Translate(messages.TranslateRequest(text=TEXT), metadata=TEXT_ML, timeout=60)
+    assert (reply.translation, reply.language) == (translated(base_config, tiny_models[0], TEXT, "fr"), "french")
+
+
+def test_summarize(stub, base_config, tiny_models):
+    reply = stub.Summarize(messages.SummarizeRequest(text=TEXT), metadata=TEXT_ML, timeout=60)
+    assert reply.summary == summarized(base_config, tiny_models[0], TEXT)
+    reply = stub.Summarize(
+        messages.SummarizeRequest(text=TEXT, min_length=4, max_length=6), metadata=TEXT_ML, timeout=60
+    )
+    assert reply.summary == summarized(base_config, tiny_models[0], TEXT, min_length=4, max_length=6)
+
+
+def test_summarize_translate(stub, base_config, tiny_models):
+    reply = stub.SummarizeTranslate(
+        messages.SummarizeTranslateRequest(text=TEXT, language="romanian"), metadata=TEXT_ML, timeout=60
+    )
+    summary = summarized(base_config, tiny_models[0], TEXT)
+    assert (reply.summary, reply.translation, reply.language) == (
+        summary,
+        translated(base_config, tiny_models[0], summary, "ro"),
+        "romanian",
+    )
+
+
+BAD_REQUESTS = [
+    ("Translate", messages.TranslateRequest(text=""), "text: String should have at least 1 character"),
+    (
+        "Translate",
+        messages.TranslateRequest(text=TEXT, language="klingon"),
+        "language: Input should be 'french', 'german' or 'romanian'",
+    ),
+    (
+        "Summarize",
+        messages.SummarizeRequest(text=TEXT, min_length=9, max_length=3),
+        "min_length 9 is above max_length 3",
+    ),
+    ("Summarize", messages.SummarizeRequest(text=TEXT, max_length=100_000), "max_length: Input should be less than"),
+    ("SummarizeTranslate", messages.SummarizeTranslateRequest(text="   "), "text: String should have at least 1"),
+]
+
+
+@pytest.mark.parametrize("method, request_message, words", BAD_REQUESTS)
+def test_bad_requests_are_invalid_argument(stub, method, request_message, words):
+    with pytest.raises(grpc.RpcError) as raised:
+        getattr(stub, method)(request_message, metadata=TEXT_ML, timeout=60)
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT, raised.value
+    assert words in raised.value.details(), raised.value.details()
+
+
+def test_unknown_application_is_named(stub):
+    with pytest.raises(grpc.RpcError) as raised:
+        stub.Translate(messages.TranslateRequest(text=TEXT), metadata=(("application", "nope"),), timeout=60)
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND and "nope" in raised.value.details()

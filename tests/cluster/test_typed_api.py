@@ -1,0 +1,146 @@
+"""text_ml_app's typed JSON API (FastAPI ingress): each route answers what the checkpoint itself gives,
+batches answer in order, bad bodies are refused by name, and the OpenAPI document and docs page are served
+without any outside asset."""
+
+import re
+
+import pytest
+import requests
+
+from helpers.cluster import PROXY
+from helpers.http import TEXT_ML_ROUTE as APP
+from helpers.http import ok, post
+from helpers.reference import decoding_of, summarized, translated
+from helpers.texts import TEXT, TEXTS
+from textml.limits import MAX_BATCH_BODY_BYTES, MAX_BATCH_TEXTS, MAX_BODY_BYTES, MAX_SUMMARY_TOKENS
+
+
+def test_translate_configured_and_per_request_language(cluster, base_config, tiny_models):
+    model = tiny_models[0]
+    assert ok("/translate", {"text": TEXT}) == {
+        "translation": translated(base_config, model, TEXT, "fr"),
+        "language": "french",
+    }
+    assert ok("/translate", {"text": TEXT, "language": "german"}) == {
+        "translation": translated(base_config, model, TEXT, "de"),
+        "language": "german",
+    }
+
+
+def test_summarize_with_and_without_lengths(cluster, base_config, tiny_models):
+    model = tiny_models[0]
+    assert ok("/summarize", {"text": TEXT}) == {"summary": summarized(base_config, model, TEXT)}
+    assert ok("/summarize", {"text": TEXT, "min_length": 4, "max_length": 6}) == {
+        "summary": summarized(base_config, model, TEXT, min_length=4, max_length=6)
+    }
+    # Below the configured min_length (5): the request's max_length wins, and lowers the minimum with it.
+    assert decoding_of(base_config, "Summarizer")["min_length"] == 5
+    assert ok("/summarize", {"text": TEXT, "max_length": 3}) == {
+        "summary": summarized(base_config, model, TEXT, min_length=3, max_length=3)
+    }
+
+
+def test_summarize_translate_gives_both(cluster, base_config, tiny_models):
+    model = tiny_models[0]
+    summary = summarized(base_config, model, TEXT)
+    assert ok("/summarize-translate", {"text": TEXT, "language": "romanian"}) == {
+        "summary": summary,
+        "translation": translated(base_config, model, summary, "ro"),
+        "language": "romanian",
+    }
+
+
+def test_batches_answer_in_order(cluster, base_config, tiny_models):
+    model = tiny_models[0]
+    assert ok("/translate/batch", {"texts": TEXTS, "language": "german"}) == {
+        "translations": [translated(base_config, model, text, "de") for text in TEXTS],
+        "language": "german",
+    }
+    summaries = [summarized(base_config, model, text, max_length=8) for text in TEXTS]
+    assert ok("/summarize/batch", {"texts": TEXTS, "max_length": 8}) == {"summaries": summaries}
+    both = ok("/summarize-translate/batch", {"texts": TEXTS})
+    summaries = [summarized(base_config, model, text) for text in TEXTS]
+    assert both == {
+        "summaries": summaries,
+        "language": "french",
+        "translations": [translated(base_config, model, s, "fr") for s in summaries],
+    }
+
+
+BAD_BODIES = [
+    # route, body, status, words the error must contain
+    (
+        "/translate",
+        {"text": TEXT, "language": "klingon"},
+        422,
+        "language: Input should be 'french', 'german' or 'romanian' (got 'klingon')",
+    ),
+    ("/translate", {"txt": TEXT}, 422, "text: Field required"),
+    ("/translate", {"text": TEXT, "lang": "german"}, 422, "lang: Extra inputs are not permitted"),
+    ("/translate", {"text": "  "}, 422, "text: String should have at least 1 character"),
+    ("/translate", [TEXT], 422, "valid dictionary"),
+    ("/summarize", {"text": TEXT, "min_length": 9, "max_length": 3}, 422, "min_length 9 is above max_length 3"),
+    (
+        "/summarize",
+        {"text": TEXT, "max_length": MAX_SUMMARY_TOKENS + 1},
+        422,
+        f"max_length: Input should be less than or equal to {MAX_SUMMARY_TOKENS}",
+    ),
+    ("/summarize", {"text": TEXT, "max_length": "long"}, 422, "max_length: Input should be a valid integer"),
+    ("/translate/batch", {"texts": []}, 422, "texts: List should have at least 1 item"),
+    (
+        "/translate/batch",
+        {"texts": ["a"] * (MAX_BATCH_TEXTS + 1)},
+        422,
+        f"texts: List should have at most {MAX_BATCH_TEXTS} items",
+    ),
+    ("/summarize-translate/batch", {"texts": [TEXT, ""]}, 422, "texts.1: String should have at least 1 character"),
+    ("/summarize-translate", {"text": "x" * (MAX_BODY_BYTES + 1)}, 413, f"limit is {MAX_BODY_BYTES}"),
+    ("/translate/batch", {"texts": ["x" * 20_000] * 60}, 413, f"limit is {MAX_BATCH_BODY_BYTES}"),
+    ("/nowhere", {"text": TEXT}, 404, "Not Found"),
+]
+
+
+@pytest.mark.parametrize("route, body, status, words", BAD_BODIES)
+def test_bad_bodies_are_named(cluster, route, body, status, words):
+    response = post(f"{APP}{route}", body)
+    assert response.status_code == status, response.text
+    assert words in response.json()["error"], response.text
+
+
+def test_batch_bodies_may_exceed_the_single_text_limit(cluster):
+    texts = ["It was the best of times " * 100] * 30  # about 75 KB
+    response = post(f"{APP}/translate/batch", {"texts": texts})
+    assert response.status_code == 200, response.text
+    assert len(response.json()["translations"]) == 30
+
+
+def test_openapi_documents_every_route(cluster):
+    spec = requests.get(f"{PROXY}{APP}/openapi.json", timeout=30).json()
+    assert spec["openapi"].startswith("3.")
+    routes = {
+        "/",
+        "/translate",
+        "/translate/batch",
+        "/summarize",
+        "/summarize/batch",
+        "/summarize-translate",
+        "/summarize-translate/batch",
+    }
+    assert routes <= set(spec["paths"]), spec["paths"].keys()
+    schemas = spec["components"]["schemas"]
+    assert schemas["TranslateRequest"]["properties"]["language"]["anyOf"][0]["enum"] == ["french", "german", "romanian"]
+    assert set(schemas["SummaryTranslation"]["properties"]) == {"summary", "translation", "language"}
+    assert "422" in spec["paths"]["/translate"]["post"]["responses"]
+
+
+def test_docs_page_needs_nothing_from_outside(cluster):
+    page = requests.get(f"{PROXY}{APP}/docs", timeout=30)
+    assert page.status_code == 200 and "swagger" in page.text.lower()
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page.text)
+    assert assets and not [url for url in assets if "://" in url], assets
+    for url in assets:
+        asset = requests.get(f"{PROXY}{url}", timeout=30)
+        assert asset.status_code == 200 and len(asset.content) > 1000, url
+    # The page loads the schema from the app's own route.
+    assert f"{APP}/openapi.json" in page.text

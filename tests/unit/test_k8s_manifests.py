@@ -1,0 +1,234 @@
+"""RayService manifests: rendered from the Serve config, and checked as `textml k8s check` checks them."""
+
+import copy
+import re
+from pathlib import Path
+
+import pytest
+import ray
+import yaml
+
+from helpers.cluster import run
+from helpers.paths import CRD, KUBERNETES, MANIFESTS, PROFILES, ROOT, SERVE_CONFIG
+from textml import serve_config
+from textml.k8s.check import check_file
+from textml.k8s.profile import load_profile
+from textml.k8s.render import render
+
+
+@pytest.fixture(scope="module")
+def crd() -> Path:
+    if not CRD.is_file():
+        pytest.skip(f"no KubeRay CRD at {CRD} (ray.io_rayservices.yaml from the KubeRay release)")
+    return CRD
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.stem)
+def test_committed_manifest_is_its_render(profile):
+    rendered = render(serve_config.load(SERVE_CONFIG), load_profile(profile), source="deploy/serve_config.yaml")
+    assert (KUBERNETES / profile.name).read_text() == rendered, "run `make manifests` and commit the result"
+
+
+def test_versions_agree():
+    pinned = re.search(r'"ray\[serve\]==([\d.]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
+    docker_ray = re.search(r"ARG RAY_VERSION=([\d.]+)", (ROOT / "Dockerfile").read_text()).group(1)
+    assert pinned == docker_ray == ray.__version__
+    for manifest in MANIFESTS:
+        [service] = [d for d in yaml.safe_load_all(manifest.read_text()) if d and d["kind"] == "RayService"]
+        cluster = service["spec"]["rayClusterConfig"]
+        assert cluster["rayVersion"] == pinned
+        images = {
+            c["image"]
+            for group in [cluster["headGroupSpec"], *cluster["workerGroupSpecs"]]
+            for c in group["template"]["spec"]["containers"]
+        }
+        assert all(image.endswith(f"-ray{pinned}") for image in images), images
+
+
+def test_production_options(crd):
+    documents = list(yaml.safe_load_all((KUBERNETES / "production.yaml").read_text()))
+    kinds = [d["kind"] for d in documents]
+    assert kinds == ["Secret", "Deployment", "Service", "RayService"]
+    service = documents[-1]
+    spec, cluster = service["spec"], service["spec"]["rayClusterConfig"]
+    assert spec["upgradeStrategy"] == {"type": "NewCluster"}
+    assert spec["excludeHeadPodFromServeSvc"] is True
+    assert cluster["headGroupSpec"]["rayStartParams"]["num-cpus"] == "0"
+    assert cluster["enableInTreeAutoscaling"] is True
+    assert cluster["gcsFaultToleranceOptions"]["redisAddress"] == "textml-redis:6379"
+    assert "ray.io/initializing-timeout" in service["metadata"]["annotations"]
+    config = yaml.safe_load(spec["serveConfigV2"])
+    for name in ("Translator", "Summarizer"):
+        entry = serve_config.deployment(config, "text_ml_app", name)
+        assert entry["autoscaling_config"]["min_replicas"] >= 2 and entry["max_replicas_per_node"] == 1
+    for group in [cluster["headGroupSpec"], *cluster["workerGroupSpecs"]]:
+        [container] = group["template"]["spec"]["containers"]
+        assert container["resources"]["limits"] and container["resources"]["requests"]
+
+
+@pytest.mark.parametrize("manifest", MANIFESTS, ids=lambda p: p.stem)
+def test_committed_manifest_passes_check(crd, manifest):
+    assert check_file(manifest, crd) == []
+
+
+def _quickstart() -> dict:
+    [service] = [d for d in yaml.safe_load_all((KUBERNETES / "quickstart.yaml").read_text()) if d]
+    return service
+
+
+def _edit_serve_config(service: dict, edit) -> dict:
+    config = yaml.safe_load(service["spec"]["serveConfigV2"])
+    edit(config)
+    service["spec"]["serveConfigV2"] = yaml.safe_dump(config)
+    return service
+
+
+def _head(service):
+    return service["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"][0]
+
+
+def _worker(service):
+    return service["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0]
+
+
+def _set(path: str, value):
+    def edit(service):
+        *parents, last = path.split(".")
+        target = service
+        for key in parents:
+            target = target[int(key)] if key.isdigit() else target[key]
+        target[last] = value
+        return service
+
+    return edit
+
+
+def _apps(edit):
+    return lambda service: _edit_serve_config(service, lambda config: edit(config["applications"]))
+
+
+def _grpc_on(service):
+    def edit(config):
+        config["grpc_options"] = {"port": 9000, "grpc_servicer_functions": ["textml.fruit:app"]}
+
+    return _edit_serve_config(service, edit)
+
+
+BROKEN = {
+    # rule: (how to break the quickstart manifest, field named, words in the finding)
+    "crd-type": (
+        _set("spec.rayClusterConfig.workerGroupSpecs.0.minReplicas", "one"),
+        "spec.rayClusterConfig.workerGroupSpecs[0].minReplicas",
+        "is not of type 'integer'",
+    ),
+    "crd-unknown-field": (_set("spec.serveConfigv2", "x"), "spec", "'serveConfigv2' was unexpected"),
+    "serve-schema": (
+        _apps(lambda apps: apps[0]["deployments"][0].update(num_replicas=-1)),
+        "spec.serveConfigV2.applications[0].deployments[0].num_replicas",
+        "greater than 0",
+    ),
+    "ray-version": (
+        _set("spec.rayClusterConfig.rayVersion", "2.9.0"),
+        "spec.rayClusterConfig.headGroupSpec.template.spec.containers[0].image",
+        "rayVersion is 2.9.0",
+    ),
+    "local-working-dir": (
+        _apps(lambda apps: apps[0].update(runtime_env={"working_dir": "./src"})),
+        "spec.serveConfigV2.applications[0].runtime_env.working_dir",
+        "local path",
+    ),
+    "duplicate-name": (
+        _apps(lambda apps: apps[1].update(name=apps[0]["name"])),
+        "spec.serveConfigV2.applications[1].name",
+        "used twice",
+    ),
+    "duplicate-route": (
+        _apps(lambda apps: apps[1].update(route_prefix=apps[0]["route_prefix"])),
+        "spec.serveConfigV2.applications[1].route_prefix",
+        "used twice",
+    ),
+    "import-path": (
+        _apps(lambda apps: apps[0].update(import_path="textml.fruits:deployment_graph")),
+        "spec.serveConfigV2.applications[0].import_path",
+        "doesn't import",
+    ),
+    "deployment-name": (
+        _apps(lambda apps: apps[0]["deployments"][0].update(name="MangoStan")),
+        "spec.serveConfigV2.applications[0].deployments[0].name",
+        "no deployment 'MangoStan'",
+    ),
+    "dashboard-port": (
+        lambda s: _head(s).update(ports=[p for p in _head(s)["ports"] if p["containerPort"] != 8265]),
+        "spec.rayClusterConfig.headGroupSpec.template.spec.containers[0].ports",
+        "8265",
+    ),
+    "serve-port": (
+        lambda s: _worker(s).update(ports=[]),
+        "spec.rayClusterConfig.workerGroupSpecs[0].template.spec.containers[0].ports",
+        "8000",
+    ),
+    "grpc-port": (_grpc_on, "spec.rayClusterConfig.headGroupSpec.template.spec.containers[0].ports", "9000"),
+    "service-threshold": (
+        _set("spec.serviceUnhealthySecondThreshold", 900),
+        "spec.serviceUnhealthySecondThreshold",
+        "deprecated",
+    ),
+    "deployment-threshold": (
+        _set("spec.deploymentUnhealthySecondThreshold", 300),
+        "spec.deploymentUnhealthySecondThreshold",
+        "deprecated",
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", BROKEN)
+def test_check_names_each_mistake(crd, tmp_path, rule):
+    breaks, field, words = BROKEN[rule]
+    manifest = tmp_path / "broken.yaml"
+    service = copy.deepcopy(_quickstart())
+    breaks(service)  # in place
+    manifest.write_text(yaml.safe_dump(service))
+    errors = [f for f in check_file(manifest, crd) if f.severity == "error"]
+    assert any(f.field.startswith(field) and words in f"{f.problem} {f.fix}" for f in errors), errors
+    assert all(f.fix for f in errors)
+
+
+def test_check_command_exits_non_zero_on_errors(crd, tmp_path):
+    manifest = tmp_path / "broken.yaml"
+    manifest.write_text(yaml.safe_dump(_set("spec.rayClusterConfig.rayVersion", "2.9.0")(_quickstart())))
+    result = run("textml", "k8s", "check", "--crd", str(crd), str(manifest), check=False)
+    assert result.returncode == 1
+    assert "rayVersion is 2.9.0" in result.stdout
+    ok = run("textml", "k8s", "check", "--crd", str(crd), *map(str, MANIFESTS))
+    assert ok.stdout.count(": ok") == len(MANIFESTS)
+
+
+def test_grpc_port_rendered_when_grpc_is_on(crd, tmp_path):
+    config = serve_config.load(SERVE_CONFIG)
+    # Only the port plumbing is under test here; rendering and the check do not import the servicer.
+    config["grpc_options"] = {"port": 9000, "grpc_servicer_functions": ["textml.fruit:app"]}
+    manifest = tmp_path / "grpc.yaml"
+    manifest.write_text(render(config, load_profile(PROFILES[0]), source="test"))
+    [service] = [d for d in yaml.safe_load_all(manifest.read_text()) if d and d["kind"] == "RayService"]
+    assert {p["port"] for p in service["spec"]["serveService"]["spec"]["ports"]} == {8000, 9000}
+    assert 9000 in {p["containerPort"] for p in _head(service)["ports"]}
+    assert 9000 in {p["containerPort"] for p in _worker(service)["ports"]}
+    assert [f for f in check_file(manifest, crd) if f.severity == "error"] == []
+
+
+def test_check_refuses_a_bad_model_user_config(crd, tmp_path):
+    [service] = [d for d in yaml.safe_load_all((KUBERNETES / "text-ml.yaml").read_text()) if d]
+
+    def edit(config):
+        serve_config.deployment(config, "text_ml_app", "Translator")["user_config"]["language"] = "klingon"
+        serve_config.deployment(config, "text_ml_app", "Summarizer")["user_config"]["max_lenght"] = 20
+
+    _edit_serve_config(service, edit)
+    manifest = tmp_path / "bad-user-config.yaml"
+    manifest.write_text(yaml.safe_dump(service))
+    fields = {f.field: f.problem for f in check_file(manifest, crd) if f.severity == "error"}
+    app = "spec.serveConfigV2.applications[0]"
+    names = [d["name"] for d in yaml.safe_load(service["spec"]["serveConfigV2"])["applications"][0]["deployments"]]
+    translator, summarizer = names.index("Translator"), names.index("Summarizer")
+    assert "unknown language 'klingon'" in fields[f"{app}.deployments[{translator}].user_config.language"]
+    assert "Extra inputs are not permitted" in fields[f"{app}.deployments[{summarizer}].user_config.max_lenght"]
