@@ -1,17 +1,30 @@
-"""A client for a running text_ml_app: `textml translate` and `textml summarize`."""
+"""A client for a running text_ml_app: `textml translate` and `textml summarize`, or from Python:
+
+from textml import client
+client.translate_document("http://127.0.0.1:8000/summarize_translate", open("article.txt").read())
+"""
 
 import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Optional
 
 import requests
 
+from textml.documents.segmentation import blocks
+
 DEFAULT_URL = os.environ.get("TEXTML_URL", "http://127.0.0.1:8000/summarize_translate")
+# A long text is sent for translation in pieces of whole paragraphs of about this many characters, a few at
+# once: the answer is the same as for the whole text (each sentence is translated on its own), there is
+# progress to show, and a text may be longer than the service takes in one request.
+PIECE_CHARS = 10_000
+PIECES_AT_ONCE = 4
 
 
 class ClientError(Exception):
     """The service could not be reached, or refused the request: one line saying which."""
 
 
-def call(url: str, route: str, body: dict, timeout_s: float = 120) -> dict:
+def call(url: str, route: str, body: dict, timeout_s: float = 600) -> dict:
     target = f"{url.rstrip('/')}{route}"
     try:
         response = requests.post(target, json=body, timeout=timeout_s)
@@ -28,14 +41,54 @@ def call(url: str, route: str, body: dict, timeout_s: float = 120) -> dict:
     return response.json()
 
 
-def translate(url: str, text: str, language: str | None) -> dict:
-    return call(url, "/translate", {"text": text, **({"language": language} if language else {})})
+def _language(language: Optional[str]) -> dict:
+    return {"language": language} if language else {}
 
 
-def summarize(url: str, text: str, min_length: int | None, max_length: int | None) -> dict:
+def translate(url: str, text: str, language: Optional[str] = None) -> dict:
+    return call(url, "/translate", {"text": text, **_language(language)})
+
+
+def pieces(text: str, size: int = PIECE_CHARS) -> list[tuple[int, int]]:
+    """(start, end) of consecutive runs of whole paragraphs of `text`, each about `size` characters."""
+    runs: list[tuple[int, int]] = []
+    for start, end in blocks(text):
+        if runs and end - runs[-1][0] <= size:
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return runs
+
+
+def translate_document(
+    url: str, text: str, language: Optional[str] = None, progress: Optional[Callable[[int], None]] = None
+) -> dict:
+    """The /translate answer for a text of any length, sent in pieces (PIECE_CHARS); `progress` is told how
+    many characters each finished piece had."""
+    runs = pieces(text) or [(0, len(text))]  # a blank text: the service says why it refuses it
+
+    def piece(run: tuple[int, int]) -> dict:
+        answer = translate(url, text[run[0] : run[1]], language)
+        if progress:
+            progress(run[1] - run[0])
+        return answer
+
+    with ThreadPoolExecutor(PIECES_AT_ONCE) as pool:
+        answers = list(pool.map(piece, runs))
+    translation, segments = [], []
+    for index, ((start, _), answer) in enumerate(zip(runs, answers, strict=True)):
+        if index:  # what separates the paragraphs, as it is in the text
+            translation.append(text[runs[index - 1][1] : start])
+        translation.append(answer["translation"])
+        segments += [{**s, "start": s["start"] + start, "end": s["end"] + start} for s in answer["segments"]]
+    language = answers[0]["language"] if answers else language
+    return {"translation": "".join(translation), "language": language, "segments": segments}
+
+
+def summarize(url: str, text: str, min_length: Optional[int] = None, max_length: Optional[int] = None) -> dict:
     lengths = {k: v for k, v in (("min_length", min_length), ("max_length", max_length)) if v is not None}
     return call(url, "/summarize", {"text": text, **lengths})
 
 
-def summarize_translate(url: str, text: str, language: str | None) -> dict:
-    return call(url, "/summarize-translate", {"text": text, **({"language": language} if language else {})})
+def summarize_translate(url: str, text: str, language: Optional[str] = None) -> dict:
+    return call(url, "/summarize-translate", {"text": text, **_language(language)})

@@ -5,7 +5,7 @@ import requests
 
 from helpers.cluster import PROXY
 from helpers.http import post
-from textml.limits import MAX_BODY_BYTES, MAX_TEXT_CHARS
+from textml.limits import MAX_SMALL_BODY_BYTES, MAX_TEXT_BODY_BYTES, MAX_TEXT_CHARS
 
 BAD_INPUTS = [
     # route, raw body, status, words the error must contain
@@ -13,10 +13,11 @@ BAD_INPUTS = [
     ("/summarize_translate", b"", 400, "empty"),
     ("/summarize_translate", b'{"text": "hello"}', 422, "valid string"),
     ("/summarize_translate", b"42", 422, "valid string"),
-    ("/summarize_translate", b'""', 422, "at least 1 character"),
-    ("/summarize_translate", b'"   "', 422, "at least 1 character"),
-    ("/summarize_translate", b'"' + b"a" * (MAX_TEXT_CHARS + 1) + b'"', 422, f"at most {MAX_TEXT_CHARS}"),
-    ("/summarize_translate", b'"' + b"a" * MAX_BODY_BYTES + b'"', 413, f"limit is {MAX_BODY_BYTES}"),
+    ("/summarize_translate", b'""', 422, "not be empty or blank"),
+    ("/summarize_translate", b'"   "', 422, "not be empty or blank"),
+    ("/summarize_translate", b'"' + b"a" * (MAX_TEXT_CHARS + 1) + b'"', 413, "the limit is 100,000"),
+    ("/summarize_translate", b'"' + b"a" * MAX_TEXT_BODY_BYTES + b'"', 413, f"limit is {MAX_TEXT_BODY_BYTES}"),
+    ("/fruit", b'["MANGO", ' + b" " * MAX_SMALL_BODY_BYTES + b"2]", 413, f"limit is {MAX_SMALL_BODY_BYTES}"),
     ("/fruit", b"MANGO 2", 400, "not valid JSON"),
     ("/fruit", b'{"MANGO": 2}', 422, "fruit: Field required"),
     ("/fruit", b'"MANGO"', 422, "body: Input should be an array"),

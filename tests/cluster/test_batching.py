@@ -27,7 +27,7 @@ def test_one_batch_of_different_languages(base_config, tiny_models, redeploy, dr
     redeploy(config)
     translator = serve.get_deployment_handle("Translator", app_name="text_ml_app")
     responses = [translator.translate_many.remote([text], language) for text, language in requests]
-    answers = [response.result(timeout_s=BATCH_WAIT_S - 10)[0] for response in responses]
+    answers = [response.result(timeout_s=BATCH_WAIT_S - 10)[0].translation for response in responses]
     codes = {"french": "fr", "german": "de", "romanian": "ro"}
     for (text, language), answer in zip(requests, answers, strict=True):
         assert answer == reference_generate(
@@ -41,7 +41,7 @@ def test_one_batch_of_different_lengths(base_config, tiny_models, redeploy, driv
     redeploy(config)
     summarizer = serve.get_deployment_handle("Summarizer", app_name="text_ml_app")
     responses = [summarizer.summarize_many.remote([TEXTS[1]], min_length=n, max_length=n) for n in lengths]
-    answers = [response.result(timeout_s=BATCH_WAIT_S - 10)[0] for response in responses]
+    answers = [response.result(timeout_s=BATCH_WAIT_S - 10)[0].summary for response in responses]
     greedy = {"num_beams": decoding_of(config, "Summarizer")["num_beams"]}
     for n, answer in zip(lengths, answers, strict=True):
         assert answer == reference_generate(

@@ -13,7 +13,8 @@ import yaml
 from helpers.cluster import BIN, DASHBOARD, HOST, PROXY, cluster_env
 from helpers.config import TEXT_ML, changed, with_translator
 from helpers.paths import SERVE_CONFIG
-from helpers.reference import summarized, translated
+from helpers.prose import document
+from helpers.reference import summarized, summary_translation_of, translated
 from helpers.texts import TEXT
 
 URL = f"{PROXY}/summarize_translate"
@@ -97,12 +98,21 @@ def test_translate_and_summarize(cluster, base_config, tiny_models):
     result = textml("summarize", "--max-length", "6", "--url", URL, stdin=TEXT)
     assert result.stdout == summarized(base_config, model, TEXT, max_length=6) + "\n", result
     result = textml("summarize", TEXT, "--translate", "romanian", "--json", "--url", URL)
-    summary = summarized(base_config, model, TEXT)
-    assert json.loads(result.stdout) == {
-        "summary": summary,
-        "language": "romanian",
-        "translation": translated(base_config, model, summary, "ro"),
-    }
+    assert json.loads(result.stdout) == summary_translation_of(base_config, model, TEXT, "romanian")
+
+
+def test_a_file_is_translated_whole_in_pieces(cluster, tmp_path):
+    """The command sends a long file in pieces of whole paragraphs; the answer is the one the whole text gets."""
+    text = document(25_000)
+    article = tmp_path / "article.txt"
+    article.write_text(text)
+    result = textml("translate", "--file", str(article), "--json", "--url", URL)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == requests.post(f"{URL}/translate", json={"text": text}, timeout=300).json()
+    assert (
+        textml("translate", "--file", str(article), "--url", URL).stdout
+        == json.loads(result.stdout)["translation"] + "\n"
+    )
 
 
 def test_client_errors_are_one_line(cluster):

@@ -3,9 +3,10 @@ checkpoint gives, and bad requests get INVALID_ARGUMENT naming the problem."""
 
 import grpc
 import pytest
+from google.protobuf.json_format import MessageToDict
 
 from helpers.cluster import GRPC_PORT, HOST
-from helpers.reference import summarized, translated
+from helpers.reference import summary_of, summary_translation_of, translation_of
 from helpers.texts import TEXT
 from textml.protos import text_ml_pb2 as messages
 from textml.protos.text_ml_pb2_grpc import TextMLStub
@@ -19,36 +20,46 @@ def stub(cluster):
         yield TextMLStub(channel)
 
 
+def as_dict(reply) -> dict:
+    return MessageToDict(reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+
+
 def test_translate(stub, base_config, tiny_models):
     reply = stub.Translate(messages.TranslateRequest(text=TEXT, language="german"), metadata=TEXT_ML, timeout=60)
-    assert (reply.translation, reply.language) == (translated(base_config, tiny_models[0], TEXT, "de"), "german")
-    reply = stub.Translate(messages.TranslateRequest(text=TEXT), metadata=TEXT_ML, timeout=60)
-    assert (reply.translation, reply.language) == (translated(base_config, tiny_models[0], TEXT, "fr"), "french")
+    assert as_dict(reply) == translation_of(base_config, tiny_models[0], TEXT, "german")
+    reply = stub.Translate(messages.TranslateRequest(text=TEXT, language="French"), metadata=TEXT_ML, timeout=60)
+    assert as_dict(reply) == translation_of(base_config, tiny_models[0], TEXT, "french")
+
+
+def test_translate_a_document_answers_its_segments(stub):
+    text = f"{TEXT}.\n\nWe had everything before us. We had nothing before us."
+    reply = stub.Translate(messages.TranslateRequest(text=text), metadata=TEXT_ML, timeout=60)
+    assert [(s.source, text[s.start : s.end]) for s in reply.segments] == [
+        (f"{TEXT}.",) * 2,
+        ("We had everything before us.",) * 2,
+        ("We had nothing before us.",) * 2,
+    ]
+    assert reply.translation == "{}\n\n{} {}".format(*(s.translation for s in reply.segments))
 
 
 def test_summarize(stub, base_config, tiny_models):
     reply = stub.Summarize(messages.SummarizeRequest(text=TEXT), metadata=TEXT_ML, timeout=60)
-    assert reply.summary == summarized(base_config, tiny_models[0], TEXT)
+    assert as_dict(reply) == summary_of(base_config, tiny_models[0], TEXT)
     reply = stub.Summarize(
         messages.SummarizeRequest(text=TEXT, min_length=4, max_length=6), metadata=TEXT_ML, timeout=60
     )
-    assert reply.summary == summarized(base_config, tiny_models[0], TEXT, min_length=4, max_length=6)
+    assert as_dict(reply) == summary_of(base_config, tiny_models[0], TEXT, min_length=4, max_length=6)
 
 
 def test_summarize_translate(stub, base_config, tiny_models):
     reply = stub.SummarizeTranslate(
         messages.SummarizeTranslateRequest(text=TEXT, language="romanian"), metadata=TEXT_ML, timeout=60
     )
-    summary = summarized(base_config, tiny_models[0], TEXT)
-    assert (reply.summary, reply.translation, reply.language) == (
-        summary,
-        translated(base_config, tiny_models[0], summary, "ro"),
-        "romanian",
-    )
+    assert as_dict(reply) == summary_translation_of(base_config, tiny_models[0], TEXT, "romanian")
 
 
 BAD_REQUESTS = [
-    ("Translate", messages.TranslateRequest(text=""), "text: String should have at least 1 character"),
+    ("Translate", messages.TranslateRequest(text=""), "text: Text should not be empty or blank"),
     (
         "Translate",
         messages.TranslateRequest(text=TEXT, language="klingon"),
@@ -60,7 +71,7 @@ BAD_REQUESTS = [
         "min_length 9 is above max_length 3",
     ),
     ("Summarize", messages.SummarizeRequest(text=TEXT, max_length=100_000), "max_length: Input should be less than"),
-    ("SummarizeTranslate", messages.SummarizeTranslateRequest(text="   "), "text: String should have at least 1"),
+    ("SummarizeTranslate", messages.SummarizeTranslateRequest(text="   "), "text: Text should not be empty or blank"),
 ]
 
 

@@ -10,60 +10,60 @@ import requests
 from helpers.cluster import PROXY
 from helpers.http import TEXT_ML_ROUTE as APP
 from helpers.http import ok, post
-from helpers.reference import decoding_of, summarized, translated
+from helpers.reference import decoding_of, summarized, summary_of, summary_translation_of, translation_of
 from helpers.texts import TEXT, TEXTS
-from textml.limits import MAX_BATCH_BODY_BYTES, MAX_BATCH_TEXTS, MAX_BODY_BYTES, MAX_SUMMARY_TOKENS
+from textml.limits import MAX_BATCH_BODY_BYTES, MAX_BATCH_TEXTS, MAX_SUMMARY_TOKENS, MAX_TEXT_BODY_BYTES, MAX_TEXT_CHARS
 
 
 def test_translate_configured_and_per_request_language(cluster, base_config, tiny_models):
     model = tiny_models[0]
-    assert ok("/translate", {"text": TEXT}) == {
-        "translation": translated(base_config, model, TEXT, "fr"),
-        "language": "french",
-    }
-    assert ok("/translate", {"text": TEXT, "language": "german"}) == {
-        "translation": translated(base_config, model, TEXT, "de"),
-        "language": "german",
-    }
+    assert ok("/translate", {"text": TEXT}) == translation_of(base_config, model, TEXT, "french")
+    assert ok("/translate", {"text": TEXT, "language": "german"}) == translation_of(base_config, model, TEXT, "german")
+    # Any case, as in user_config.
+    assert ok("/translate", {"text": TEXT, "language": "German"})["language"] == "german"
 
 
 def test_summarize_with_and_without_lengths(cluster, base_config, tiny_models):
     model = tiny_models[0]
-    assert ok("/summarize", {"text": TEXT}) == {"summary": summarized(base_config, model, TEXT)}
-    assert ok("/summarize", {"text": TEXT, "min_length": 4, "max_length": 6}) == {
-        "summary": summarized(base_config, model, TEXT, min_length=4, max_length=6)
-    }
+    assert ok("/summarize", {"text": TEXT}) == summary_of(base_config, model, TEXT)
+    assert ok("/summarize", {"text": TEXT, "min_length": 4, "max_length": 6}) == summary_of(
+        base_config, model, TEXT, min_length=4, max_length=6
+    )
     # Below the configured min_length (5): the request's max_length wins, and lowers the minimum with it.
     assert decoding_of(base_config, "Summarizer")["min_length"] == 5
-    assert ok("/summarize", {"text": TEXT, "max_length": 3}) == {
-        "summary": summarized(base_config, model, TEXT, min_length=3, max_length=3)
-    }
+    assert ok("/summarize", {"text": TEXT, "max_length": 3}) == summary_of(
+        base_config, model, TEXT, min_length=3, max_length=3
+    )
 
 
 def test_summarize_translate_gives_both(cluster, base_config, tiny_models):
-    model = tiny_models[0]
-    summary = summarized(base_config, model, TEXT)
-    assert ok("/summarize-translate", {"text": TEXT, "language": "romanian"}) == {
-        "summary": summary,
-        "translation": translated(base_config, model, summary, "ro"),
-        "language": "romanian",
-    }
+    assert ok("/summarize-translate", {"text": TEXT, "language": "romanian"}) == summary_translation_of(
+        base_config, tiny_models[0], TEXT, "romanian"
+    )
 
 
 def test_batches_answer_in_order(cluster, base_config, tiny_models):
     model = tiny_models[0]
+    each = [translation_of(base_config, model, text, "german") for text in TEXTS]
     assert ok("/translate/batch", {"texts": TEXTS, "language": "german"}) == {
-        "translations": [translated(base_config, model, text, "de") for text in TEXTS],
+        "translations": [t["translation"] for t in each],
         "language": "german",
+        "segments": [t["segments"] for t in each],
     }
     summaries = [summarized(base_config, model, text, max_length=8) for text in TEXTS]
-    assert ok("/summarize/batch", {"texts": TEXTS, "max_length": 8}) == {"summaries": summaries}
-    both = ok("/summarize-translate/batch", {"texts": TEXTS})
-    summaries = [summarized(base_config, model, text) for text in TEXTS]
-    assert both == {
+    assert ok("/summarize/batch", {"texts": TEXTS, "max_length": 8}) == {
         "summaries": summaries,
+        "chunks": [1, 1, 1],
+        "levels": [1, 1, 1],
+    }
+    both = [summary_translation_of(base_config, model, text, "french") for text in TEXTS]
+    assert ok("/summarize-translate/batch", {"texts": TEXTS}) == {
+        "summaries": [b["summary"] for b in both],
+        "translations": [b["translation"] for b in both],
         "language": "french",
-        "translations": [translated(base_config, model, s, "fr") for s in summaries],
+        "segments": [b["segments"] for b in both],
+        "chunks": [1, 1, 1],
+        "levels": [1, 1, 1],
     }
 
 
@@ -77,7 +77,7 @@ BAD_BODIES = [
     ),
     ("/translate", {"txt": TEXT}, 422, "text: Field required"),
     ("/translate", {"text": TEXT, "lang": "german"}, 422, "lang: Extra inputs are not permitted"),
-    ("/translate", {"text": "  "}, 422, "text: String should have at least 1 character"),
+    ("/translate", {"text": "  "}, 422, "text: Text should not be empty or blank"),
     ("/translate", [TEXT], 422, "valid dictionary"),
     ("/summarize", {"text": TEXT, "min_length": 9, "max_length": 3}, 422, "min_length 9 is above max_length 3"),
     (
@@ -94,9 +94,11 @@ BAD_BODIES = [
         422,
         f"texts: List should have at most {MAX_BATCH_TEXTS} items",
     ),
-    ("/summarize-translate/batch", {"texts": [TEXT, ""]}, 422, "texts.1: String should have at least 1 character"),
-    ("/summarize-translate", {"text": "x" * (MAX_BODY_BYTES + 1)}, 413, f"limit is {MAX_BODY_BYTES}"),
-    ("/translate/batch", {"texts": ["x" * 20_000] * 60}, 413, f"limit is {MAX_BATCH_BODY_BYTES}"),
+    ("/summarize-translate/batch", {"texts": [TEXT, ""]}, 422, "texts.1: Text should not be empty or blank"),
+    ("/translate", {"text": "x" * (MAX_TEXT_CHARS + 1)}, 413, "text: is 100,001 characters long; the limit is 100,000"),
+    ("/summarize", {"text": "x" * (MAX_TEXT_BODY_BYTES + 1)}, 413, f"the limit is {MAX_TEXT_BODY_BYTES}"),
+    ("/translate/batch", {"texts": ["x" * 100_000] * 3}, 413, "texts: are 300,000 characters long together"),
+    ("/translate/batch", {"texts": ["x" * 100_000] * 42}, 413, f"the limit is {MAX_BATCH_BODY_BYTES}"),
     ("/nowhere", {"text": TEXT}, 404, "Not Found"),
 ]
 
@@ -108,11 +110,13 @@ def test_bad_bodies_are_named(cluster, route, body, status, words):
     assert words in response.json()["error"], response.text
 
 
-def test_batch_bodies_may_exceed_the_single_text_limit(cluster):
-    texts = ["It was the best of times " * 100] * 30  # about 75 KB
+def test_a_batch_of_long_texts_is_answered_whole(cluster):
+    texts = ["It was the best of times " * 100] * 30  # 75,000 characters; no sentence fits the model alone
     response = post(f"{APP}/translate/batch", {"texts": texts})
     assert response.status_code == 200, response.text
-    assert len(response.json()["translations"]) == 30
+    segments = response.json()["segments"]
+    assert len(segments) == 30 and all(len(pieces) > 1 for pieces in segments)
+    assert "".join(p["source"] for p in segments[0]).replace(" ", "") == texts[0].replace(" ", "")
 
 
 def test_openapi_documents_every_route(cluster):
@@ -130,7 +134,15 @@ def test_openapi_documents_every_route(cluster):
     assert routes <= set(spec["paths"]), spec["paths"].keys()
     schemas = spec["components"]["schemas"]
     assert schemas["TranslateRequest"]["properties"]["language"]["anyOf"][0]["enum"] == ["french", "german", "romanian"]
-    assert set(schemas["SummaryTranslation"]["properties"]) == {"summary", "translation", "language"}
+    assert set(schemas["SummaryTranslation"]["properties"]) == {
+        "summary",
+        "translation",
+        "language",
+        "segments",
+        "chunks",
+        "levels",
+    }
+    assert set(schemas["Segment"]["properties"]) == {"source", "translation", "start", "end"}
     assert "422" in spec["paths"]["/translate"]["post"]["responses"]
 
 

@@ -48,3 +48,28 @@ def translated(config: dict, model_dir: str, text: str, language_code: str) -> s
 def summarized(config: dict, model_dir: str, text: str, **lengths) -> str:
     """What the Summarizer deployed with `config` must answer for `text`, with a request's `lengths`."""
     return reference_generate(model_dir, "summarization", text, **{**decoding_of(config, "Summarizer"), **lengths})
+
+
+LANGUAGE_CODES = {"french": "fr", "german": "de", "romanian": "ro"}
+
+
+def one_segment(text: str, translation: str) -> list[dict]:
+    """The segments of a text that is one sentence, as the API answers them."""
+    return [{"source": text, "translation": translation, "start": 0, "end": len(text)}]
+
+
+def translation_of(config: dict, model_dir: str, text: str, language: str) -> dict:
+    """The /translate answer for a one-sentence `text`."""
+    translation = translated(config, model_dir, text, LANGUAGE_CODES[language])
+    return {"translation": translation, "language": language, "segments": one_segment(text, translation)}
+
+
+def summary_of(config: dict, model_dir: str, text: str, **lengths) -> dict:
+    """The /summarize answer for a `text` that fits the model's input window."""
+    return {"summary": summarized(config, model_dir, text, **lengths), "chunks": 1, "levels": 1}
+
+
+def summary_translation_of(config: dict, model_dir: str, text: str, language: str) -> dict:
+    """The /summarize-translate answer for a `text` that fits the window and whose summary is one sentence."""
+    summary = summary_of(config, model_dir, text)
+    return {**summary, **translation_of(config, model_dir, summary["summary"], language)}

@@ -16,6 +16,8 @@ WORDS = (
 
 # Output lengths pinned (min == max) as t5-small's keys, so every decode is the same size.
 OUTPUT_TOKENS = 8
+# A small input window (t5-small's is 512), so a test reaches it with a few sentences.
+INPUT_WINDOW = 64
 TASK_SPECIFIC_PARAMS = {
     "summarization": {
         "early_stopping": True,
@@ -48,6 +50,7 @@ def build_tiny_t5(directory: Path, seed: int) -> Path:
         tokenizer_vocab=256,
         extra_ids=0,
         task_specific_params=TASK_SPECIFIC_PARAMS,
+        input_window=INPUT_WINDOW,
         d_model=32,
         d_ff=64,
         d_kv=8,

@@ -6,13 +6,15 @@ TextService, so a translation takes no hop between replicas and summarize-then-t
 throughput: docs/benchmarks.md).
 """
 
+import asyncio
 from typing import Optional
 
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
-from textml.engines.t5 import SUMMARIZATION, translation_task
+from textml.engines.t5 import translation_task
 from textml.models.deployment import ModelDeployment
+from textml.models.documents import Summarized, Translated, summarize_text, translate_texts
 from textml.models.settings import SummarizerSettings, TranslatorSettings
 from textml.service.text_service import TextService
 from textml.transport import rest
@@ -25,8 +27,10 @@ class Summarizer(ModelDeployment):
 
     async def summarize_many(
         self, texts: list[str], min_length: Optional[int] = None, max_length: Optional[int] = None
-    ) -> list[str]:
-        return await self.run_tasks(SUMMARIZATION, texts, min_length=min_length, max_length=max_length)
+    ) -> list[Summarized]:
+        return await asyncio.gather(
+            *(summarize_text(self, text, min_length=min_length, max_length=max_length) for text in texts)
+        )
 
 
 @serve.deployment(user_config={"language": "french"})
@@ -41,8 +45,8 @@ class Translator(ModelDeployment, TextMLServicer):
     def language_for(self, requested: Optional[str]) -> str:
         return TranslatorSettings.known_language(requested) if requested else self.settings.language
 
-    async def translate_many(self, texts: list[str], language: str) -> list[str]:
-        return await self.run_tasks(translation_task(language), texts)
+    async def translate_many(self, texts: list[str], language: str) -> list[Translated]:
+        return await translate_texts(self, translation_task(language), texts)
 
 
 app = Translator.bind(Summarizer.bind())

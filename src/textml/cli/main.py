@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 DEFAULT_SERVE_CONFIG = "deploy/serve_config.yaml"
 
@@ -34,11 +35,15 @@ def cmd_down(args) -> int:
 
 
 def input_text(args) -> str:
-    """The text argument, or stdin when it is piped."""
+    """The text: the argument, the file, or stdin when it is piped."""
+    if args.text is not None and args.file is not None:
+        raise ValueError("give the text as an argument or --file, not both")
+    if args.file is not None:
+        return Path(args.file).read_text()
     if args.text is not None:
         return args.text
     if sys.stdin.isatty():
-        raise ValueError("give the text as an argument, or pipe it on stdin")
+        raise ValueError("give the text as an argument, with --file, or piped on stdin")
     return sys.stdin.read()
 
 
@@ -48,21 +53,27 @@ def show(args, result: dict, field: str):
 
 def cmd_translate(args) -> int:
     from textml import client
+    from textml.cli import progress
 
-    show(args, client.translate(args.url, input_text(args), args.language), "translation")
+    text = input_text(args)
+    with progress.characters(len(text), "translating") as advance:
+        show(args, client.translate_document(args.url, text, args.language, advance), "translation")
     return 0
 
 
 def cmd_summarize(args) -> int:
     from textml import client
+    from textml.cli import progress
 
     text = input_text(args)
-    if args.translate is None:
-        show(args, client.summarize(args.url, text, args.min_length, args.max_length), "summary")
-    elif args.min_length is not None or args.max_length is not None:
+    if args.translate is not None and (args.min_length is not None or args.max_length is not None):
         raise ValueError("--min-length/--max-length apply to a summary alone, not with --translate")
-    else:
-        show(args, client.summarize_translate(args.url, text, args.translate or None), "translation")
+    with progress.waiting(f"summarizing {len(text):,} characters"):
+        if args.translate is None:
+            result = client.summarize(args.url, text, args.min_length, args.max_length)
+        else:
+            result = client.summarize_translate(args.url, text, args.translate or None)
+    show(args, result, "summary" if args.translate is None else "translation")
     return 0
 
 
@@ -119,11 +130,12 @@ def parser() -> argparse.ArgumentParser:
     ).set_defaults(run=cmd_down)
 
     service = argparse.ArgumentParser(add_help=False)
-    service.add_argument("text", nargs="?", help="English text (default: read stdin)")
+    service.add_argument("text", nargs="?", help="English text of any length (default: --file, or read stdin)")
+    service.add_argument("--file", help="read the text from this file")
     service.add_argument(
         "--url", default=DEFAULT_URL, help=f"text_ml_app's URL (default {DEFAULT_URL}, or $TEXTML_URL)"
     )
-    service.add_argument("--json", action="store_true", help="print the service's JSON answer")
+    service.add_argument("--json", action="store_true", help="print the service's JSON answer (with the segments)")
     translate = commands.add_parser("translate", parents=[service], help="translate English text")
     translate.add_argument("--language", help="french, german or romanian (default: the configured one)")
     translate.set_defaults(run=cmd_translate)

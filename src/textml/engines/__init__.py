@@ -18,9 +18,14 @@ class Generated:
 
 class Engine(Protocol):
     model: str
+    # The most tokens an input may have, prefix and end token included: longer inputs are refused, never cut.
+    input_window: int
 
     def task(self, name: str) -> Task:
         """The checkpoint's prefix and decoding defaults for a task such as 'summarization'."""
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """How many tokens each text is as an input, end token included."""
 
     def generate(self, texts: list[str], **decoding) -> Generated:
         """Decodes every text of the batch with the same settings."""

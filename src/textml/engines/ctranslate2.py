@@ -5,7 +5,8 @@ from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
 from textml.engines import Generated
 from textml.engines.conversion import converted_model, default_compute_type
-from textml.engines.t5 import MAX_INPUT_TOKENS, Task, task_from_config
+from textml.engines.t5 import Task, task_from_config
+from textml.engines.tokens import TokenizedEngine
 
 DECODING_KEYS = {"num_beams", "min_length", "max_length", "length_penalty", "no_repeat_ngram_size", "early_stopping"}
 
@@ -26,7 +27,7 @@ def ctranslate2_options(decoding: dict, defaults: GenerationConfig) -> dict:
     }
 
 
-class CTranslate2Engine:
+class CTranslate2Engine(TokenizedEngine):
     def __init__(self, model: str, threads: int = 1, compute_type: str | None = None):
         self.model = model
         compute_type = compute_type or default_compute_type()
@@ -48,8 +49,7 @@ class CTranslate2Engine:
         return task_from_config(self.config.task_specific_params, name)
 
     def generate(self, texts: list[str], **decoding) -> Generated:
-        token_ids = self.tokenizer(texts, truncation=True, max_length=MAX_INPUT_TOKENS).input_ids
-        sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in token_ids]
+        sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in self.encoded(texts)]
         results = self.translator.translate_batch(sources, **ctranslate2_options(decoding, self.defaults))
         outputs = [result.hypotheses[0] for result in results]
         texts = [

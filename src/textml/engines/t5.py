@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 DEFAULT_MODEL = "t5-small"
 LANGUAGES = {"french": ("fr", "French"), "german": ("de", "German"), "romanian": ("ro", "Romanian")}
 SUMMARIZATION = "summarization"
-# T5 was trained on inputs of 512 tokens; longer ones are truncated rather than refused.
+# T5 was trained on inputs of 512 tokens: the input window of a checkpoint whose tokenizer names none.
 MAX_INPUT_TOKENS = 512
 
 

@@ -4,10 +4,11 @@ import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
 from textml.engines import Generated
-from textml.engines.t5 import MAX_INPUT_TOKENS, Task, task_from_config
+from textml.engines.t5 import Task, task_from_config
+from textml.engines.tokens import TokenizedEngine
 
 
-class TransformersEngine:
+class TransformersEngine(TokenizedEngine):
     def __init__(self, model: str, threads: int = 1):
         self.model = model
         # Ray starts replicas with OMP_NUM_THREADS=1; use the cores the replica reserved.
@@ -19,7 +20,7 @@ class TransformersEngine:
         return task_from_config(self.network.config.task_specific_params, name)
 
     def generate(self, texts: list[str], **decoding) -> Generated:
-        inputs = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=MAX_INPUT_TOKENS)
+        inputs = self.tokenizer.pad({"input_ids": self.encoded(texts)}, return_tensors="pt")
         with torch.inference_mode():
             output_ids = self.network.generate(**inputs, **decoding)
         # Every row starts with the decoder start token; shorter rows are padded.

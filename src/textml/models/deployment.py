@@ -14,6 +14,8 @@ from typing import ClassVar
 import ray
 from ray import serve
 
+from textml.documents.fitting import fitting
+from textml.documents.segmentation import Span, plain, sentences
 from textml.engines import Engine, load_engine
 from textml.exceptions import EngineFailure
 from textml.models.batching import Job, decoding_groups, reconciled
@@ -68,10 +70,36 @@ class ModelDeployment:
             raise EngineFailure(f"{self.settings.model} failed a canary decode: {error}") from error
 
     async def run_tasks(self, task: str, texts: list[str], **overrides) -> list[str]:
-        """Each text joins the replica's batch queue on its own: a list shares batches with other requests.
-        Overrides that are None are left to the configuration."""
+        """Each text is a job in the replica's batch queue, so jobs of many requests share batches. Overrides
+        that are None are left to the configuration.
+
+        At most one batch's worth of a call's jobs wait in the queue at a time: a long document takes turns
+        with the requests that come after it instead of queueing ahead of them all."""
         given = tuple(sorted((name, value) for name, value in overrides.items() if value is not None))
-        return list(await asyncio.gather(*(self.generate_batch(Job(task, text, given)) for text in texts)))
+        turns = asyncio.Semaphore(self.settings.max_batch_size)
+
+        async def decoded(text: str) -> str:
+            async with turns:
+                return await self.generate_batch(Job(task, text, given))
+
+        return list(await asyncio.gather(*map(decoded, texts)))
+
+    def decoding(self, task_name: str, overrides: dict) -> dict:
+        """The settings a job of `task_name` is decoded with: the checkpoint's for the task, then user_config's,
+        then the request's."""
+        task = self.engine.task(task_name)
+        return reconciled({**task.generate_kwargs, **self.settings.decoding_overrides()}, overrides)
+
+    async def pieces(self, task_name: str, text: str) -> list[Span]:
+        """The sentences of `text`, each split further where it does not fit the model's input window with
+        the task's prefix (documents/fitting.py)."""
+        engine, prefix = self.engine, self.engine.task(task_name).prefix
+
+        def fits(pieces: list[str]) -> list[bool]:
+            return [count <= engine.input_window for count in engine.count_tokens([prefix + plain(p) for p in pieces])]
+
+        # pysbd and the tokenizer take the CPU for a while on a long text: off the replica's event loop.
+        return await asyncio.to_thread(lambda: fitting(text, sentences(text), fits))
 
     # One batch queue per process; Serve runs one deployment instance per replica process.
     @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.01)
@@ -84,9 +112,8 @@ class ModelDeployment:
             self.metrics.queue_wait.observe(started - job.queued_at)
         outputs: list[str] = [""] * len(jobs)
         for (task_name, overrides), indices in groups.items():
-            task = engine.task(task_name)
-            decoding = reconciled({**task.generate_kwargs, **settings.decoding_overrides()}, dict(overrides))
-            texts = [task.prefix + jobs[index].text for index in indices]
+            decoding = self.decoding(task_name, dict(overrides))
+            texts = [engine.task(task_name).prefix + jobs[index].text for index in indices]
             call_started = time.monotonic()
             # generate() holds the CPU for a while: a worker thread keeps the replica answering meanwhile.
             try:

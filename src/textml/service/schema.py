@@ -4,22 +4,57 @@ OpenAPI document."""
 
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from textml.engines.t5 import LANGUAGES
-from textml.limits import MAX_BATCH_TEXTS, MAX_SUMMARY_TOKENS, MAX_TEXT_CHARS
+from textml.limits import MAX_BATCH_CHARS, MAX_BATCH_TEXTS, MAX_SUMMARY_TOKENS, MAX_TEXT_CHARS
 from textml.models.settings import lengths_in_order
+
+# The error type of a text or batch over its length limit: refused with 413, not 422 (transport/errors.py).
+TOO_LONG = "text_too_long"
+
+
+def _document(text: str) -> str:
+    if not text.strip():
+        raise PydanticCustomError("blank_text", "Text should not be empty or blank")
+    if len(text) > MAX_TEXT_CHARS:
+        raise PydanticCustomError(
+            TOO_LONG,
+            "is {length} characters long; the limit is {limit}",
+            {"length": f"{len(text):,}", "limit": f"{MAX_TEXT_CHARS:,}"},
+        )
+    return text
+
+
+def _texts(texts: list[str]) -> list[str]:
+    total = sum(map(len, texts))
+    if total > MAX_BATCH_CHARS:
+        raise PydanticCustomError(
+            TOO_LONG,
+            "are {length} characters long together; the limit is {limit}",
+            {"length": f"{total:,}", "limit": f"{MAX_BATCH_CHARS:,}"},
+        )
+    return texts
+
 
 EnglishText = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS),
-    Field(description="English text; T5 reads its first 512 tokens", examples=["It was the best of times."]),
+    AfterValidator(_document),
+    Field(
+        description=f"English text of any length up to {MAX_TEXT_CHARS:,} characters: split into sentences, "
+        "each translated; summarized whole, in chunks if it is longer than the model's input window",
+        examples=["It was the best of times, it was the worst of times."],
+    ),
 ]
-Language = Literal[tuple(LANGUAGES)]
+# Languages are named in any case, as in user_config: "German" is "german".
+Language = Annotated[
+    Literal[tuple(LANGUAGES)], BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value)
+]
 LanguageChoice = Annotated[Optional[Language], Field(description="unset: the language in the Translator's user_config")]
 # In tokens, counting the decoder's start token as Hugging Face does: 2 is one token of summary.
 SummaryLength = Annotated[Optional[int], Field(ge=2, le=MAX_SUMMARY_TOKENS, description="in tokens")]
-Texts = Annotated[list[EnglishText], Field(min_length=1, max_length=MAX_BATCH_TEXTS)]
+Texts = Annotated[list[EnglishText], Field(min_length=1, max_length=MAX_BATCH_TEXTS), AfterValidator(_texts)]
 
 
 class Body(BaseModel):
@@ -40,14 +75,24 @@ class Lengths(Body):
         return self.model_dump(include={"min_length", "max_length"}, exclude_none=True)
 
 
+class Segment(BaseModel):
+    """A sentence of the text (or a piece of one too long for the model) and its translation."""
+
+    source: str = Field(description="text[start:end]")
+    translation: str
+    start: int = Field(description="character offset of source in the text")
+    end: int
+
+
 class TranslateRequest(Body):
     text: EnglishText
     language: LanguageChoice = None
 
 
 class Translation(BaseModel):
-    translation: str
+    translation: str = Field(description="the segments' translations, joined with the text's paragraph breaks")
     language: Language
+    segments: list[Segment] = Field(description="in order, covering the text; only whitespace between them")
 
 
 class TranslateBatchRequest(Body):
@@ -58,6 +103,7 @@ class TranslateBatchRequest(Body):
 class TranslationBatch(BaseModel):
     translations: list[str]
     language: Language
+    segments: list[list[Segment]] = Field(description="each text's segments")
 
 
 class SummarizeRequest(Lengths):
@@ -66,6 +112,8 @@ class SummarizeRequest(Lengths):
 
 class Summary(BaseModel):
     summary: str
+    chunks: int = Field(description="how many chunks the text was summarized in at first (1: whole)")
+    levels: int = Field(description="rounds of summarizing (1: the text fit the model's input window)")
 
 
 class SummarizeBatchRequest(Lengths):
@@ -74,6 +122,8 @@ class SummarizeBatchRequest(Lengths):
 
 class SummaryBatch(BaseModel):
     summaries: list[str]
+    chunks: list[int]
+    levels: list[int]
 
 
 class SummarizeTranslateRequest(Body):
@@ -83,8 +133,11 @@ class SummarizeTranslateRequest(Body):
 
 class SummaryTranslation(BaseModel):
     summary: str
-    translation: str
+    translation: str = Field(description="the summary, translated")
     language: Language
+    segments: list[Segment] = Field(description="the summary's segments and their translations")
+    chunks: int
+    levels: int
 
 
 class SummarizeTranslateBatchRequest(Body):
@@ -96,6 +149,9 @@ class SummaryTranslationBatch(BaseModel):
     summaries: list[str]
     translations: list[str]
     language: Language
+    segments: list[list[Segment]]
+    chunks: list[int]
+    levels: list[int]
 
 
 class Error(BaseModel):

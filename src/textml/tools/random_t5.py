@@ -12,6 +12,8 @@ import sentencepiece
 import torch
 from transformers import T5Config, T5ForConditionalGeneration, T5Tokenizer
 
+from textml.engines.t5 import MAX_INPUT_TOKENS
+
 # t5-small's config.json: its shape and its per-task generation settings.
 T5_SMALL_SHAPE = dict(
     d_model=512,
@@ -88,11 +90,14 @@ def build_random_t5(
     tokenizer_vocab: int,
     extra_ids: int,
     task_specific_params: dict,
+    input_window: int = MAX_INPUT_TOKENS,
     **shape,
 ) -> Path:
-    """Writes a random-weight T5 checkpoint with its tokenizer into `directory` and returns it."""
+    """Writes a random-weight T5 checkpoint with its tokenizer into `directory` and returns it; the tokenizer
+    names the model's input window (t5-small's says 512)."""
     directory.mkdir(parents=True, exist_ok=True)
     tokenizer = train_tokenizer(directory, tokenizer_vocab, words, extra_ids)
+    tokenizer.model_max_length = input_window
     shape.setdefault("vocab_size", len(tokenizer))
     config = T5Config(
         pad_token_id=0, eos_token_id=1, decoder_start_token_id=0, task_specific_params=task_specific_params, **shape

@@ -7,14 +7,13 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from textml.limits import body_limit
+from textml.limits import MAX_SMALL_BODY_BYTES, text_body_limit
 from textml.transport.errors import EMPTY_BODY, Refusal, invalid_body, too_large
 
 
-def limited(scope: Scope, receive: Receive) -> Receive:
-    """`receive` for a request whose body may not exceed its route's limit: refused (413) at once by its
+def limited(scope: Scope, receive: Receive, limit: int) -> Receive:
+    """`receive` for a request whose body may not exceed `limit` bytes: refused (413) at once by its
     declared Content-Length, else as soon as more than the limit has arrived."""
-    limit = body_limit(scope["path"])
     declared = dict(scope["headers"]).get(b"content-length", b"")
     if declared.isdigit() and int(declared) > limit:
         raise too_large(int(declared), limit)
@@ -32,7 +31,7 @@ def limited(scope: Scope, receive: Receive) -> Receive:
 
 
 class LimitBodySize:
-    """ASGI middleware: the body-size check for every route of an app."""
+    """ASGI middleware: the body-size check for every route of text_ml_app."""
 
     def __init__(self, app):
         self.app = app
@@ -41,7 +40,7 @@ class LimitBodySize:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         try:
-            receive = limited(scope, receive)
+            receive = limited(scope, receive, text_body_limit(scope["path"]))
         except Refusal as refusal:
             return await refusal.response()(scope, receive, send)
         await self.app(scope, receive, send)
@@ -49,7 +48,7 @@ class LimitBodySize:
 
 async def read_json(request: Request, body_type: TypeAdapter, field_names: Sequence[str] = ()) -> Any:
     """The request body parsed and validated; raises Refusal (400, 413 or 422) when it can't be."""
-    body = await Request(request.scope, limited(request.scope, request.receive)).body()
+    body = await Request(request.scope, limited(request.scope, request.receive, MAX_SMALL_BODY_BYTES)).body()
     if not body.strip():
         raise Refusal(400, EMPTY_BODY)
     try:

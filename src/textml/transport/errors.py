@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from textml.exceptions import EngineFailure
+from textml.service.schema import TOO_LONG
 
 EMPTY_BODY = "body is empty; send a JSON value"
 # A request that meets one of these was good; the service is busy or a replica is broken: retry it.
@@ -57,12 +58,17 @@ def describe_errors(errors: Sequence[dict], field_names: Sequence[str] = ()) -> 
         if len(got) > 60:
             got = got[:57] + "..."
         # A union reports once per branch; the last branch's message is the most general.
-        lines[loc] = f"{where}: {error['msg']}" + ("" if error["type"] == "missing" else f" (got {got})")
+        quoted = error["type"] not in ("missing", TOO_LONG)
+        lines[loc] = f"{where}: {error['msg']}" + (f" (got {got})" if quoted else "")
     return "; ".join(lines.values())
 
 
 def invalid_body(errors: Sequence[dict], field_names: Sequence[str] = ()) -> Refusal:
-    """400 for a body that is not JSON (or none), 422 for JSON that the schema refuses."""
+    """400 for a body that is not JSON (or none), 413 for a text over its length limit, 422 for JSON that the
+    schema refuses otherwise."""
+    too_long = [error for error in errors if error["type"] == TOO_LONG]
+    if too_long:
+        return Refusal(413, describe_errors(too_long, field_names))
     first = errors[0]
     if first["type"] == "json_invalid":
         return Refusal(400, f"body is not valid JSON: {first.get('ctx', {}).get('error', first['msg'])}")

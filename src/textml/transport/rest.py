@@ -75,7 +75,11 @@ async def translate(request: TranslateRequest, service: Service) -> Translation:
 @api.post("/translate/batch")
 async def translate_batch(request: TranslateBatchRequest, service: Service) -> TranslationBatch:
     translations = await service.translate(request.texts, request.language)
-    return TranslationBatch(translations=[t.translation for t in translations], language=translations[0].language)
+    return TranslationBatch(
+        translations=[t.translation for t in translations],
+        language=translations[0].language,
+        segments=[t.segments for t in translations],
+    )
 
 
 @api.post("/summarize")
@@ -87,7 +91,11 @@ async def summarize(request: SummarizeRequest, service: Service) -> Summary:
 @api.post("/summarize/batch")
 async def summarize_batch(request: SummarizeBatchRequest, service: Service) -> SummaryBatch:
     summaries = await service.summarize(request.texts, **request.lengths())
-    return SummaryBatch(summaries=[s.summary for s in summaries])
+    return SummaryBatch(
+        summaries=[s.summary for s in summaries],
+        chunks=[s.chunks for s in summaries],
+        levels=[s.levels for s in summaries],
+    )
 
 
 @api.post("/summarize-translate")
@@ -105,4 +113,7 @@ async def summarize_translate_batch(
         summaries=[r.summary for r in results],
         translations=[r.translation for r in results],
         language=results[0].language,
+        segments=[r.segments for r in results],
+        chunks=[r.chunks for r in results],
+        levels=[r.levels for r in results],
     )
