@@ -75,6 +75,17 @@ def with_overrides(
     return config
 
 
+def runs_submitted(app: dict | None, submitted: dict) -> bool:
+    """The application (its details from the dashboard's Serve API) runs the config `submitted`, not still the
+    one before it (an in-place user_config change leaves it RUNNING throughout)."""
+    if not app or app["status"] != "RUNNING":
+        return False
+    deployed = {d["name"]: d.get("user_config") for d in (app.get("deployed_app_config") or {}).get("deployments", [])}
+    return all(
+        deployed.get(d["name"]) == d["user_config"] for d in submitted.get("deployments", []) if "user_config" in d
+    )
+
+
 def dump(config: dict) -> str:
     return yaml.safe_dump(config, sort_keys=False)
 

@@ -96,17 +96,6 @@ def checked_config(path: str, model: str | None) -> dict:
     return config
 
 
-def _runs_submitted(app: dict | None, submitted: dict) -> bool:
-    """The app runs the config just submitted, not still the one before it (an in-place user_config change
-    leaves it RUNNING throughout)."""
-    if not app or app["status"] != "RUNNING":
-        return False
-    deployed = {d["name"]: d.get("user_config") for d in (app.get("deployed_app_config") or {}).get("deployments", [])}
-    return all(
-        deployed.get(d["name"]) == d["user_config"] for d in submitted.get("deployments", []) if "user_config" in d
-    )
-
-
 def _first_line(text: str | None) -> str:
     lines = (text or "").strip().splitlines()
     return lines[0][:100] if lines else ""
@@ -180,13 +169,13 @@ def up(config_path: str, model: str | None, address: str, timeout_s: float, cons
             failed = [(n, applications[n]) for n in wanted if applications.get(n, {}).get("status") == "DEPLOY_FAILED"]
             if failed:
                 raise ServiceError(failure(*failed[0]))
-            if all(_runs_submitted(applications.get(name), app) for name, app in wanted.items()):
+            if all(serve_config.runs_submitted(applications.get(name), app) for name, app in wanted.items()):
                 break
             if time.monotonic() > deadline:
                 waiting = {
                     n: applications.get(n, {}).get("status", "absent")
                     for n in wanted
-                    if not _runs_submitted(applications.get(n), wanted[n])
+                    if not serve_config.runs_submitted(applications.get(n), wanted[n])
                 }
                 raise ServiceError(f"not RUNNING after {timeout_s:.0f} s: {waiting}; see `textml status`")
             time.sleep(0.5)

@@ -78,9 +78,9 @@ def cmd_summarize(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from textml.tools import benchmark
+    from textml.tools import bench
 
-    benchmark.run(args)
+    bench.run(args)
     return 0
 
 
@@ -99,7 +99,7 @@ def cmd_k8s_check(args) -> int:
 def parser() -> argparse.ArgumentParser:
     from textml.cli.local import DEFAULT_ADDRESS
     from textml.client import DEFAULT_URL
-    from textml.tools import benchmark
+    from textml.tools import bench
 
     top = argparse.ArgumentParser(prog="textml", description="Summarization and translation on Ray Serve.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -151,11 +151,11 @@ def parser() -> argparse.ArgumentParser:
     )
     summarize.set_defaults(run=cmd_summarize)
 
-    bench = commands.add_parser(
-        "bench", help="the throughput benchmark (make bench)", description=benchmark.__doc__.split("\n\n")[0]
+    bench_parser = commands.add_parser(
+        "bench", help="the throughput benchmark (make bench)", description=bench.__doc__.split("\n\n")[0]
     )
-    benchmark.add_arguments(bench)
-    bench.set_defaults(run=cmd_bench)
+    bench.add_arguments(bench_parser)
+    bench_parser.set_defaults(run=cmd_bench)
 
     k8s = commands.add_parser("k8s", help="RayService manifests for Kubernetes").add_subparsers(
         dest="k8s_command", required=True

@@ -27,8 +27,9 @@ class Engine(Protocol):
     def count_tokens(self, texts: list[str]) -> list[int]:
         """How many tokens each text is as an input, end token included."""
 
-    def generate(self, texts: list[str], **decoding) -> Generated:
-        """Decodes every text of the batch with the same settings."""
+    def generate(self, texts: list[str], max_batch_tokens: int | None = None, **decoding) -> Generated:
+        """Decodes every text of the batch with the same settings; with `max_batch_tokens`, in pieces of
+        similar lengths with at most that many input tokens each (CTranslate2)."""
 
 
 # CTranslate2 first: int8 on CPU is about 3x transformers here (make bench), and float16 on GPU.

@@ -48,9 +48,14 @@ class CTranslate2Engine(TokenizedEngine):
     def task(self, name: str) -> Task:
         return task_from_config(self.config.task_specific_params, name)
 
-    def generate(self, texts: list[str], **decoding) -> Generated:
+    def generate(self, texts: list[str], max_batch_tokens: int | None = None, **decoding) -> Generated:
         sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in self.encoded(texts)]
-        results = self.translator.translate_batch(sources, **ctranslate2_options(decoding, self.defaults))
+        # With a token budget CTranslate2 sorts the batch by length and decodes it in pieces of at most that
+        # many tokens, so short inputs are not padded to the longest. max_input_length 0: never truncate.
+        split = {"max_batch_size": max_batch_tokens, "batch_type": "tokens"} if max_batch_tokens else {}
+        results = self.translator.translate_batch(
+            sources, max_input_length=0, **split, **ctranslate2_options(decoding, self.defaults)
+        )
         outputs = [result.hypotheses[0] for result in results]
         texts = [
             self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(tokens), skip_special_tokens=True)

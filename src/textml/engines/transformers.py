@@ -19,7 +19,8 @@ class TransformersEngine(TokenizedEngine):
     def task(self, name: str) -> Task:
         return task_from_config(self.network.config.task_specific_params, name)
 
-    def generate(self, texts: list[str], **decoding) -> Generated:
+    def generate(self, texts: list[str], max_batch_tokens: int | None = None, **decoding) -> Generated:
+        """Decodes the batch as one (max_batch_tokens is CTranslate2's: ignored here)."""
         inputs = self.tokenizer.pad({"input_ids": self.encoded(texts)}, return_tensors="pt")
         with torch.inference_mode():
             output_ids = self.network.generate(**inputs, **decoding)

@@ -117,7 +117,9 @@ class ModelDeployment:
             call_started = time.monotonic()
             # generate() holds the CPU for a while: a worker thread keeps the replica answering meanwhile.
             try:
-                generated = await asyncio.to_thread(engine.generate, texts, **decoding)
+                generated = await asyncio.to_thread(
+                    engine.generate, texts, max_batch_tokens=settings.max_batch_tokens, **decoding
+                )
             except Exception as error:
                 raise EngineFailure(f"the {settings.engine} engine failed: {error}") from error
             self.metrics.engine_call(

@@ -36,14 +36,18 @@ class ModelSettings(BaseModel):
     threads: Optional[PositiveInt] = None
     max_batch_size: PositiveInt = 16
     batch_wait_timeout_s: NonNegativeFloat = 0.01
+    # CTranslate2 decodes a batch in pieces of similar lengths with at most this many input tokens each
+    # (sorted by length: short sentences are not padded to long ones); unset: the batch as one.
+    max_batch_tokens: Optional[PositiveInt] = None
     num_beams: Optional[PositiveInt] = None
     min_length: Optional[NonNegativeInt] = None
     max_length: Optional[PositiveInt] = None
 
     @model_validator(mode="after")
-    def _compute_type_needs_ctranslate2(self):
-        if self.compute_type and self.engine != "ctranslate2":
-            raise ValueError(f"compute_type is a CTranslate2 setting; engine is {self.engine!r}")
+    def _ctranslate2_settings_need_ctranslate2(self):
+        for name in ("compute_type", "max_batch_tokens"):
+            if getattr(self, name) and self.engine != "ctranslate2":
+                raise ValueError(f"{name} is a CTranslate2 setting; engine is {self.engine!r}")
         return self
 
     @model_validator(mode="after")
