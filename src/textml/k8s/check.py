@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from ray.serve.schema import ServeDeploySchema
 
 from textml._ray import deployments_of
+from textml.k8s.crd import rayservice_schema
 
 REMOTE_URI = re.compile(r"^[a-z][a-z0-9+.-]*://")
 # textml:0.1.0-ray2.60.0 (ours) or 2.60.0-py311-cpu (rayproject/ray)
@@ -54,11 +55,7 @@ def _strict(schema):
 
 @lru_cache(maxsize=4)
 def _crd_validator(crd_path: str, version: str) -> jsonschema.protocols.Validator:
-    crd = yaml.safe_load(Path(crd_path).read_text())
-    [entry] = [v for v in crd["spec"]["versions"] if v["name"] == version] or [None]
-    if entry is None:
-        raise ValueError(f"{crd_path} defines no version {version}")
-    return jsonschema.Draft7Validator(_strict(entry["schema"]["openAPIV3Schema"]))
+    return jsonschema.Draft7Validator(_strict(rayservice_schema(crd_path, version)))
 
 
 def _path(parts) -> str:
