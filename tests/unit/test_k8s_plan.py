@@ -266,7 +266,7 @@ def test_unchanged_string_sends_nothing():
     """checkIfNeedSubmitServeApplications compares the raw string: the same string is not sent again."""
     current = _service()
     result = plan(current, copy.deepcopy(current))
-    assert result["serve_config"]["applied_to"].startswith("nothing")
+    assert result["serve_config"]["applied_to"].startswith("not sent")
     assert {app["action"] for app in result["applications"].values()} == {"unchanged"}
 
 

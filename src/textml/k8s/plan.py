@@ -56,7 +56,7 @@ def plan(current: dict, new: dict, crd_path: str | Path | None = None) -> dict:
     if fresh:
         applied_to = "the new cluster only (the running cluster keeps CURRENT's until the switch)"
     elif old_text == new_text:
-        applied_to = "nothing: KubeRay sends no Serve config"
+        applied_to = "not sent (the string is unchanged)"
         serve["rules"] = [RULE_SAME_STRING]
     else:
         applied_to = "the running cluster, in place" + (" (after its update)" if cluster["action"] == "updated" else "")
@@ -89,7 +89,7 @@ def table(result: dict) -> str:
         peak = cluster["peak_resources"]
         lines += ["", "while both clusters run:", *(f"  {key}: {_resources(value)}" for key, value in peak.items())]
         lines.append(f"  with upgradeStrategy None instead: {cluster['if_upgrade_strategy_none']}")
-    lines += ["", f"serveConfigV2 goes to {result['serve_config']['applied_to']}"]
+    lines += ["", f"serveConfigV2: {result['serve_config']['applied_to']}"]
     ignored = cluster["ignored"] + result["serve_config"]["ignored"]
     if ignored:
         lines += ["", "ignored:", *(f"  {line}" for line in ignored)]

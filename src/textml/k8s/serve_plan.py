@@ -54,6 +54,8 @@ def deployment_action(old, new, target_capacity_changed: bool = False) -> tuple[
     changed = _changed_options(old, new)
     names = {change.split(" ")[0] for change in changed}
     change = version_change(old, new)
+    if change == "none":  # e.g. autoscaling bounds: Serve hashes only its metrics_interval_s and look_back_period_s
+        changed = [f"{name} (LightWeight)" for name in sorted(names)]
     if change == "restart":
         return "restarted", changed
     if "user_config" in names:
