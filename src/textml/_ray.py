@@ -31,7 +31,8 @@ def serve_rest_client(address: str):
 
 def route_prefix_problem(route_prefix) -> str | None:
     """Why Serve would refuse this app route_prefix, or None. Serve's schema accepts any string and the
-    controller checks it only when it applies the config (DEPLOY_FAILED then), with this private function."""
+    controller checks it only when it applies the config (DEPLOY_FAILED then), with this private function
+    (ray.serve._private.utils, checked on Ray 2.60.0)."""
     from ray.serve._private.utils import validate_route_prefix
 
     try:
@@ -44,7 +45,8 @@ def route_prefix_problem(route_prefix) -> str | None:
 def deployment_option_update_types() -> dict[str, str]:
     """What Serve does when each DeploymentConfig option changes (LightWeight, NeedsReconfigure,
     NeedsActorReconfigure or HeavyWeight): the `update_type` Serve attaches to each field of its private
-    DeploymentConfig, which its DeploymentVersion hashes read."""
+    DeploymentConfig, which its DeploymentVersion hashes read (checked on Ray 2.60.0; tests/unit/test_k8s_plan.py
+    pins the table)."""
     from ray.serve._private.config import DeploymentConfig
 
     return {

@@ -437,3 +437,10 @@ def test_plan_command(tmp_path, capsys):
     assert set(result) >= {"cluster", "applications"}
     assert set(result["cluster"]) >= {"action", "rules", "ignored", "upgrade_strategy"}
     assert set(result["applications"]["fruit_app"]) >= {"action", "deployments"}
+
+
+def test_suspend_is_refused_by_name():
+    """A suspended RayService has no cluster to update: the plan says so instead of answering "unchanged"."""
+    current = _service()
+    with pytest.raises(ValueError, match="spec.suspend"):
+        plan(current, _edit(lambda s: s.update(suspend=True))(current))

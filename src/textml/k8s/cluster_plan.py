@@ -11,7 +11,6 @@ import yaml
 from textml.k8s.crd import rayservice_schema
 from textml.k8s.resources import add_requests, cluster_requests, pod_groups, quantity
 
-KUBERAY = "KubeRay v1.7.0"
 # The CRD defaults that most often make two specs differ only on paper (ray.io_rayservices.yaml, v1.7.0).
 # With --crd, every default the CRD declares is applied instead; a unit test holds these to the CRD.
 BUILT_IN_DEFAULTS = {
@@ -22,7 +21,7 @@ BUILT_IN_DEFAULTS = {
 }
 # Maps of Kubernetes types with `omitempty`: empty and absent marshal the same.
 OMITEMPTY_MAPS = {"labels", "annotations", "nodeSelector", "headServiceAnnotations", "resources", "limits", "requests"}
-STRATEGIES = ("NewCluster", "NewClusterWithIncrementalUpgrade", "None")
+INITIALIZING_TIMEOUT = "ray.io/initializing-timeout"
 
 RULE_HASH = (
     "utils/util.go:GenerateHashWithoutReplicasAndWorkersToDelete: the RayCluster is compared by a hash of "
@@ -201,12 +200,15 @@ def _unhashed_changes(current: dict, new: dict) -> list[str]:
     if old_cluster.get("suspend") != new_cluster.get("suspend"):
         lines.append("rayClusterConfig.suspend: passed to a RayCluster only when it is created")
     old_meta, new_meta = current.get("metadata") or {}, new.get("metadata") or {}
-    lines += [
-        f"metadata.{name}: copied to the RayCluster only when one is created or updated in place "
-        "(constructRayClusterForRayService)"
-        for name in ("labels", "annotations")
-        if (old_meta.get(name) or {}) != (new_meta.get(name) or {})
-    ]
+    for name in ("labels", "annotations"):
+        old, fresh = old_meta.get(name) or {}, new_meta.get(name) or {}
+        if old != fresh:
+            timeout = old.get(INITIALIZING_TIMEOUT) != fresh.get(INITIALIZING_TIMEOUT)
+            lines.append(
+                f"metadata.{name}: copied to the RayCluster only when one is created or updated in place "
+                "(constructRayClusterForRayService)"
+                + (f"; {INITIALIZING_TIMEOUT} itself is read by the RayService controller at once" if timeout else "")
+            )
     return lines
 
 

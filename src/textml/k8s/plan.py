@@ -45,6 +45,12 @@ def plan(current: dict, new: dict, crd_path: str | Path | None = None) -> dict:
         raise ValueError(
             "the two manifests name different RayServices: applying NEW creates a second RayService beside CURRENT"
         )
+    suspended = [bool((m.get("spec") or {}).get("suspend")) for m in (current, new)]
+    if any(suspended):
+        raise ValueError(
+            "spec.suspend is set: suspending deletes the RayService's clusters and services, resuming creates them "
+            "anew; the plan covers a running RayService updated in place or upgraded"
+        )
     cluster = plan_cluster(current, new, crd_defaults(crd_path))
     old_text, new_text = current["spec"].get("serveConfigV2"), new["spec"].get("serveConfigV2")
     old_config, new_config = _serve_config(current, "CURRENT"), _serve_config(new, "NEW")

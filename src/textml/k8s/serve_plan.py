@@ -37,15 +37,13 @@ RULE_FRESH = (
 
 
 def _changed_options(old, new) -> list[str]:
-    """Options whose resolved values differ, each with what Serve does about it."""
-    update_types = deployment_option_update_types()
+    """Options whose resolved values differ, each with what Serve does about it: the update type Serve gives a
+    DeploymentConfig field; "restart" for the replica options DeploymentVersion restarts on; the app's route_prefix
+    goes into the reconfigure hash (version.py:compute_hashes)."""
+    kinds = {**dict.fromkeys(RESTARTING, "restart"), "route_prefix": "NeedsActorReconfigure"}
+    kinds |= deployment_option_update_types()
     names = sorted(key for key in {*old.options, *new.options} if old.options.get(key) != new.options.get(key))
-    return [
-        f"{name} ({'restart' if name in RESTARTING else update_types.get(name, 'reconfigure')})"
-        if name != "route_prefix"
-        else "route_prefix (NeedsActorReconfigure)"
-        for name in names
-    ]
+    return [f"{name} ({kinds.get(name, 'other')})" for name in names]
 
 
 def deployment_action(old, new, target_capacity_changed: bool = False) -> tuple[str, list[str]]:
