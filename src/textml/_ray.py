@@ -4,6 +4,7 @@ Checked on Ray 2.60.0 (the version pyproject.toml pins). When Ray moves one of t
 only one to change; tests/unit and the cluster tests exercise each function.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -26,3 +27,164 @@ def serve_rest_client(address: str):
     from ray.dashboard.modules.serve.sdk import ServeSubmissionClient
 
     return ServeSubmissionClient(address)
+
+
+def route_prefix_problem(route_prefix) -> str | None:
+    """Why Serve would refuse this app route_prefix, or None. Serve's schema accepts any string and the
+    controller checks it only when it applies the config (DEPLOY_FAILED then), with this private function
+    (ray.serve._private.utils, checked on Ray 2.60.0)."""
+    from ray.serve._private.utils import validate_route_prefix
+
+    try:
+        validate_route_prefix(route_prefix)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def deployment_option_update_types() -> dict[str, str]:
+    """What Serve does when each DeploymentConfig option changes (LightWeight, NeedsReconfigure,
+    NeedsActorReconfigure or HeavyWeight): the `update_type` Serve attaches to each field of its private
+    DeploymentConfig, which its DeploymentVersion hashes read (checked on Ray 2.60.0; tests/unit/test_k8s_plan.py
+    pins the table)."""
+    from ray.serve._private.config import DeploymentConfig
+
+    return {
+        name: field.json_schema_extra["update_type"].value
+        for name, field in DeploymentConfig.model_fields.items()
+        if isinstance(field.json_schema_extra, dict) and "update_type" in field.json_schema_extra
+    }
+
+
+@dataclass(frozen=True)
+class DeploymentTarget:
+    """A deployment as Serve's controller sets its target from a config."""
+
+    version: Any  # Serve's DeploymentVersion: what its controller compares to restart or reconfigure replicas
+    options: dict  # the options that version was made from, as Serve resolved them
+    resources: dict  # the Ray resources one replica asks for ({"CPU": 1.0, ...})
+
+
+@dataclass(frozen=True)
+class AppTarget:
+    code_version: str  # a different code version rebuilds the app and restarts all its replicas
+    deployments: dict[str, DeploymentTarget]
+    import_error: str | None = None  # set when the app didn't import here: options set in its code are unknown
+
+
+def app_targets(config: dict) -> dict[str, AppTarget]:
+    """Each application of a Serve config as Serve's controller would apply it: the code version
+    (`get_app_code_version`), each deployment built from the code (as `build_serve_application` builds it,
+    through the same proto round trip), the config's options laid over it (`override_deployment_info`), the
+    logging_config inherited as the controller passes it down, then Serve's own `DeploymentVersion`. All private
+    (ray.serve._private), and checked on Ray 2.60.0. Imports each app's code; starts no Ray. Raises ValueError or
+    TypeError where Serve would refuse the config."""
+    from ray.serve._private.application_state import override_deployment_info
+    from ray.serve._private.deploy_utils import get_app_code_version
+    from ray.serve.schema import ServeDeploySchema
+
+    schema = ServeDeploySchema.model_validate(config)
+    targets = {}
+    for app in schema.applications:
+        if app.logging_config is None and schema.logging_config:  # ServeController.apply_config
+            app.logging_config = schema.logging_config
+        code_version = get_app_code_version(app)
+        try:
+            infos, import_error = _built_infos(app, code_version), None
+        except Exception as error:  # whatever importing user code raises: compare the config alone
+            infos, import_error = _config_only_infos(app, code_version), f"{type(error).__name__}: {error}"
+        deployments = {}
+        for name, info in override_deployment_info(infos, app).items():
+            # ApplicationState._reconcile_target_deployments: the app's logging_config, where a deployment has none
+            if app.logging_config and info.deployment_config.logging_config is None:
+                info.deployment_config.logging_config = app.logging_config.model_dump()
+            deployments[name] = _target(info)
+        targets[app.name] = AppTarget(code_version, deployments, import_error)
+    return targets
+
+
+def _built_infos(app, code_version: str) -> dict:
+    from ray._common.utils import import_attr
+    from ray.serve._private.api import call_user_app_builder_with_args_if_necessary
+    from ray.serve._private.build_app import build_app
+
+    application = call_user_app_builder_with_args_if_necessary(import_attr(app.import_path), app.args)
+    built = build_app(application, name=app.name)
+    return {
+        d.name: _info(d._deployment_config, d._replica_config, code_version, d.name == built.ingress_deployment_name)
+        for d in built.deployments
+    }
+
+
+def _config_only_infos(app, code_version: str) -> dict:
+    from ray.serve._private.config import DeploymentConfig, ReplicaConfig
+
+    return {
+        d.name: _info(DeploymentConfig(), ReplicaConfig.create(_Unknown), code_version, False) for d in app.deployments
+    }
+
+
+class _Unknown:
+    """Stands for deployment code that didn't import."""
+
+
+def _info(deployment_config, replica_config, code_version: str, ingress: bool):
+    """A DeploymentInfo as the controller makes one from the build task's proto bytes
+    (deploy_utils.get_deploy_args, then deploy_args_to_deployment_info). The round trip also keeps the
+    deployment's init args serialized: copying live DeploymentHandles would connect to a Ray cluster."""
+    from ray.serve._private.config import DeploymentConfig, ReplicaConfig
+    from ray.serve._private.deployment_info import DeploymentInfo
+
+    config = DeploymentConfig.from_proto_bytes(deployment_config.to_proto_bytes())
+    config.version = code_version
+    replica = ReplicaConfig.from_proto_bytes(replica_config.to_proto_bytes(), config.needs_pickle())
+    return DeploymentInfo(
+        deployment_config=config,
+        replica_config=replica,
+        start_time_ms=0,
+        deployer_job_id="",
+        version=code_version,
+        route_prefix="/" if ingress else None,
+        ingress=ingress,
+    )
+
+
+def _target(info) -> DeploymentTarget:
+    """DeploymentVersion made as DeploymentState makes it (deployment_state.py, DeploymentTargetState)."""
+    from ray.serve._private.version import DeploymentVersion
+
+    replica = info.replica_config
+    version = DeploymentVersion(
+        info.version,
+        deployment_config=info.deployment_config,
+        ray_actor_options=replica.ray_actor_options,
+        placement_group_bundles=replica.placement_group_bundles,
+        placement_group_strategy=replica.placement_group_strategy,
+        max_replicas_per_node=replica.max_replicas_per_node,
+        route_prefix=info.route_prefix,
+        placement_group_bundle_label_selector=replica.placement_group_bundle_label_selector,
+        placement_group_fallback_strategy=replica.placement_group_fallback_strategy,
+    )
+    options = info.deployment_config.model_dump(exclude={"version", "user_configured_option_names"}, mode="json")
+    options.update(
+        ray_actor_options=replica.ray_actor_options,
+        placement_group_bundles=replica.placement_group_bundles,
+        placement_group_strategy=replica.placement_group_strategy,
+        placement_group_bundle_label_selector=replica.placement_group_bundle_label_selector,
+        placement_group_fallback_strategy=replica.placement_group_fallback_strategy,
+        max_replicas_per_node=replica.max_replicas_per_node,
+        route_prefix=info.route_prefix,
+    )
+    return DeploymentTarget(version, options, dict(replica.resource_dict))
+
+
+def version_change(old: DeploymentTarget, new: DeploymentTarget) -> str:
+    """What Serve's controller does to running replicas going from `old` to `new`, by DeploymentVersion's own
+    rules: "restart" (requires_actor_restart), "reconfigure" (requires_actor_reconfigure: reconfigure() on
+    each replica), "update" (a different version, applied by the controller alone) or "none" (only the target,
+    such as the replica count, may differ)."""
+    if old.version.requires_actor_restart(new.version):
+        return "restart"
+    if old.version.requires_actor_reconfigure(new.version):
+        return "reconfigure"
+    return "update" if old.version != new.version else "none"

@@ -9,6 +9,7 @@ import ray
 import yaml
 
 from helpers.cluster import run
+from helpers.manifests import apps, edit_serve_config, head, quickstart, set_path, worker
 from helpers.paths import CRD, KUBERNETES, MANIFESTS, PROFILES, ROOT, SERVE_CONFIG
 from textml import serve_config
 from textml.k8s.check import check_file
@@ -71,110 +72,74 @@ def test_committed_manifest_passes_check(crd, manifest):
     assert check_file(manifest, crd) == []
 
 
-def _quickstart() -> dict:
-    [service] = [d for d in yaml.safe_load_all((KUBERNETES / "quickstart.yaml").read_text()) if d]
-    return service
-
-
-def _edit_serve_config(service: dict, edit) -> dict:
-    config = yaml.safe_load(service["spec"]["serveConfigV2"])
-    edit(config)
-    service["spec"]["serveConfigV2"] = yaml.safe_dump(config)
-    return service
-
-
-def _head(service):
-    return service["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"][0]
-
-
-def _worker(service):
-    return service["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0]
-
-
-def _set(path: str, value):
-    def edit(service):
-        *parents, last = path.split(".")
-        target = service
-        for key in parents:
-            target = target[int(key)] if key.isdigit() else target[key]
-        target[last] = value
-        return service
-
-    return edit
-
-
-def _apps(edit):
-    return lambda service: _edit_serve_config(service, lambda config: edit(config["applications"]))
-
-
 def _grpc_on(service):
     def edit(config):
         config["grpc_options"] = {"port": 9000, "grpc_servicer_functions": ["textml.fruit:app"]}
 
-    return _edit_serve_config(service, edit)
+    return edit_serve_config(service, edit)
 
 
 BROKEN = {
     # rule: (how to break the quickstart manifest, field named, words in the finding)
     "crd-type": (
-        _set("spec.rayClusterConfig.workerGroupSpecs.0.minReplicas", "one"),
+        set_path("spec.rayClusterConfig.workerGroupSpecs.0.minReplicas", "one"),
         "spec.rayClusterConfig.workerGroupSpecs[0].minReplicas",
         "is not of type 'integer'",
     ),
-    "crd-unknown-field": (_set("spec.serveConfigv2", "x"), "spec", "'serveConfigv2' was unexpected"),
+    "crd-unknown-field": (set_path("spec.serveConfigv2", "x"), "spec", "'serveConfigv2' was unexpected"),
     "serve-schema": (
-        _apps(lambda apps: apps[0]["deployments"][0].update(num_replicas=-1)),
+        apps(lambda apps: apps[0]["deployments"][0].update(num_replicas=-1)),
         "spec.serveConfigV2.applications[0].deployments[0].num_replicas",
         "greater than 0",
     ),
     "ray-version": (
-        _set("spec.rayClusterConfig.rayVersion", "2.9.0"),
+        set_path("spec.rayClusterConfig.rayVersion", "2.9.0"),
         "spec.rayClusterConfig.headGroupSpec.template.spec.containers[0].image",
         "rayVersion is 2.9.0",
     ),
     "local-working-dir": (
-        _apps(lambda apps: apps[0].update(runtime_env={"working_dir": "./src"})),
+        apps(lambda apps: apps[0].update(runtime_env={"working_dir": "./src"})),
         "spec.serveConfigV2.applications[0].runtime_env.working_dir",
         "local path",
     ),
     "duplicate-name": (
-        _apps(lambda apps: apps[1].update(name=apps[0]["name"])),
+        apps(lambda apps: apps[1].update(name=apps[0]["name"])),
         "spec.serveConfigV2.applications[1].name",
         "used twice",
     ),
     "duplicate-route": (
-        _apps(lambda apps: apps[1].update(route_prefix=apps[0]["route_prefix"])),
+        apps(lambda apps: apps[1].update(route_prefix=apps[0]["route_prefix"])),
         "spec.serveConfigV2.applications[1].route_prefix",
         "used twice",
     ),
     "import-path": (
-        _apps(lambda apps: apps[0].update(import_path="textml.fruits:deployment_graph")),
+        apps(lambda apps: apps[0].update(import_path="textml.fruits:deployment_graph")),
         "spec.serveConfigV2.applications[0].import_path",
         "doesn't import",
     ),
     "deployment-name": (
-        _apps(lambda apps: apps[0]["deployments"][0].update(name="MangoStan")),
+        apps(lambda apps: apps[0]["deployments"][0].update(name="MangoStan")),
         "spec.serveConfigV2.applications[0].deployments[0].name",
         "no deployment 'MangoStan'",
     ),
     "dashboard-port": (
-        lambda s: _head(s).update(ports=[p for p in _head(s)["ports"] if p["containerPort"] != 8265]),
+        lambda s: head(s).update(ports=[p for p in head(s)["ports"] if p["containerPort"] != 8265]),
         "spec.rayClusterConfig.headGroupSpec.template.spec.containers[0].ports",
         "8265",
     ),
     "serve-port": (
-        lambda s: _worker(s).update(ports=[]),
+        lambda s: worker(s).update(ports=[]),
         "spec.rayClusterConfig.workerGroupSpecs[0].template.spec.containers[0].ports",
         "8000",
     ),
     "grpc-port": (_grpc_on, "spec.rayClusterConfig.headGroupSpec.template.spec.containers[0].ports", "9000"),
     "service-threshold": (
-        _set("spec.serviceUnhealthySecondThreshold", 900),
+        set_path("spec.serviceUnhealthySecondThreshold", 900),
         "spec.serviceUnhealthySecondThreshold",
         "deprecated",
     ),
     "deployment-threshold": (
-        _set("spec.deploymentUnhealthySecondThreshold", 300),
+        set_path("spec.deploymentUnhealthySecondThreshold", 300),
         "spec.deploymentUnhealthySecondThreshold",
         "deprecated",
     ),
@@ -185,7 +150,7 @@ BROKEN = {
 def test_check_names_each_mistake(crd, tmp_path, rule):
     breaks, field, words = BROKEN[rule]
     manifest = tmp_path / "broken.yaml"
-    service = copy.deepcopy(_quickstart())
+    service = copy.deepcopy(quickstart())
     breaks(service)  # in place
     manifest.write_text(yaml.safe_dump(service))
     errors = [f for f in check_file(manifest, crd) if f.severity == "error"]
@@ -195,7 +160,7 @@ def test_check_names_each_mistake(crd, tmp_path, rule):
 
 def test_check_command_exits_non_zero_on_errors(crd, tmp_path):
     manifest = tmp_path / "broken.yaml"
-    manifest.write_text(yaml.safe_dump(_set("spec.rayClusterConfig.rayVersion", "2.9.0")(_quickstart())))
+    manifest.write_text(yaml.safe_dump(set_path("spec.rayClusterConfig.rayVersion", "2.9.0")(quickstart())))
     result = run("textml", "k8s", "check", "--crd", str(crd), str(manifest), check=False)
     assert result.returncode == 1
     assert "rayVersion is 2.9.0" in result.stdout
@@ -211,8 +176,8 @@ def test_grpc_port_rendered_when_grpc_is_on(crd, tmp_path):
     manifest.write_text(render(config, load_profile(PROFILES[0]), source="test"))
     [service] = [d for d in yaml.safe_load_all(manifest.read_text()) if d and d["kind"] == "RayService"]
     assert {p["port"] for p in service["spec"]["serveService"]["spec"]["ports"]} == {8000, 9000}
-    assert 9000 in {p["containerPort"] for p in _head(service)["ports"]}
-    assert 9000 in {p["containerPort"] for p in _worker(service)["ports"]}
+    assert 9000 in {p["containerPort"] for p in head(service)["ports"]}
+    assert 9000 in {p["containerPort"] for p in worker(service)["ports"]}
     assert [f for f in check_file(manifest, crd) if f.severity == "error"] == []
 
 
@@ -223,7 +188,7 @@ def test_check_refuses_a_bad_model_user_config(crd, tmp_path):
         serve_config.deployment(config, "text_ml_app", "Translator")["user_config"]["language"] = "klingon"
         serve_config.deployment(config, "text_ml_app", "Summarizer")["user_config"]["max_lenght"] = 20
 
-    _edit_serve_config(service, edit)
+    edit_serve_config(service, edit)
     manifest = tmp_path / "bad-user-config.yaml"
     manifest.write_text(yaml.safe_dump(service))
     fields = {f.field: f.problem for f in check_file(manifest, crd) if f.severity == "error"}

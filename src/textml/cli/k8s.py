@@ -1,11 +1,13 @@
-"""`textml k8s render` and `textml k8s check`: RayService manifests from the Serve config, checked before
-`kubectl apply`."""
+"""`textml k8s render`, `check` and `plan`: RayService manifests from the Serve config, checked before
+`kubectl apply`, and what applying one over another will do."""
 
+import json
 import sys
 from pathlib import Path
 
 from textml import serve_config
 from textml.k8s.check import check_file
+from textml.k8s.plan import plan_files, table
 from textml.k8s.profile import load_profile
 from textml.k8s.render import manifest_path, render
 
@@ -39,3 +41,9 @@ def check_command(args) -> int:
         if not findings:
             print(f"{manifest}: ok")
     return 1 if errors else 0
+
+
+def plan_command(args) -> int:
+    result = plan_files(args.current, args.new, args.crd)
+    print(json.dumps(result, indent=2) if args.json else table(result))
+    return 0

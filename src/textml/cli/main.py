@@ -1,5 +1,5 @@
 """The `textml` command: run the service locally (up, status, down), call it (translate, summarize),
-benchmark it (bench), and render and check its Kubernetes manifests (k8s). Errors are one line."""
+benchmark it (bench), and render, check and plan its Kubernetes manifests (k8s). Errors are one line."""
 
 import argparse
 import json
@@ -96,6 +96,12 @@ def cmd_k8s_check(args) -> int:
     return k8s.check_command(args)
 
 
+def cmd_k8s_plan(args) -> int:
+    from textml.cli import k8s
+
+    return k8s.plan_command(args)
+
+
 def parser() -> argparse.ArgumentParser:
     from textml.cli.local import DEFAULT_ADDRESS
     from textml.client import DEFAULT_URL
@@ -167,12 +173,34 @@ def parser() -> argparse.ArgumentParser:
         "--out-dir", default="deploy/kubernetes", help="where each PROFILE.yaml manifest goes ('-' for stdout)"
     )
     render.set_defaults(run=cmd_k8s_render)
-    check = k8s.add_parser("check", help="check RayService manifests before kubectl apply")
+    check = k8s.add_parser(
+        "check",
+        help="check RayService manifests before kubectl apply",
+        description="Checks each manifest against the RayService CRD, Ray's Serve schema, and the mistakes\n"
+        "Serve and KubeRay accept but then ignore or fail on. Exits 1 on any error; warnings don't fail it.",
+        epilog="example:\n  textml k8s check --crd ray.io_rayservices.yaml deploy/kubernetes/production.yaml\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     check.add_argument("manifests", nargs="+", help="manifest files")
     check.add_argument(
         "--crd", required=True, help="the RayService CRD: ray.io_rayservices.yaml from the KubeRay release"
     )
     check.set_defaults(run=cmd_k8s_check)
+    plan = k8s.add_parser(
+        "plan",
+        help="what kubectl apply of NEW over the running CURRENT will do",
+        description="Says what applying the RayService in NEW over the one in CURRENT does, by KubeRay v1.7.0's\n"
+        "and Ray Serve's own rules: the cluster (unchanged, updated in place, or a new cluster), then each\n"
+        "application and deployment. Imports each app's code, as `check` does; sends nothing anywhere.",
+        epilog="example:\n  git show HEAD:deploy/kubernetes/production.yaml > /tmp/running.yaml\n"
+        "  textml k8s plan /tmp/running.yaml deploy/kubernetes/production.yaml\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    plan.add_argument("current", help="the manifest that runs now")
+    plan.add_argument("new", help="the manifest to apply")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.add_argument("--crd", help="the RayService CRD, to fill in all its defaults before comparing")
+    plan.set_defaults(run=cmd_k8s_plan)
     return top
 
 

@@ -2,7 +2,6 @@
 schema, then the mistakes users otherwise find only on the cluster. Each finding names the field and the fix."""
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,9 +11,14 @@ import yaml
 from pydantic import ValidationError
 from ray.serve.schema import ServeDeploySchema
 
-from textml._ray import deployments_of
+from textml._ray import app_targets, deployments_of
+from textml.k8s.crd import rayservice_schema
+from textml.k8s.findings import Finding, field_path
+from textml.k8s.fit import check_fit
+from textml.k8s.kuberay_rules import check_kuberay
+from textml.k8s.serve_keys import unknown_keys
+from textml.k8s.serve_rules import check_values, proxies, serve_port
 
-REMOTE_URI = re.compile(r"^[a-z][a-z0-9+.-]*://")
 # textml:0.1.0-ray2.60.0 (ours) or 2.60.0-py311-cpu (rayproject/ray)
 IMAGE_RAY_VERSIONS = (re.compile(r"ray-?(\d+\.\d+\.\d+)"), re.compile(r"^(\d+\.\d+\.\d+)"))
 DEPRECATED = {
@@ -23,17 +27,6 @@ DEPRECATED = {
     "deploymentUnhealthySecondThreshold": "has no effect since KubeRay v1.1; remove it (Serve's own "
     "health_check_period_s / health_check_timeout_s govern replica health)",
 }
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: str  # "error" fails the check; "warning" does not
-    field: str
-    problem: str
-    fix: str
-
-    def __str__(self) -> str:
-        return f"{self.severity}: {self.field}: {self.problem} -> {self.fix}"
 
 
 def _strict(schema):
@@ -54,18 +47,7 @@ def _strict(schema):
 
 @lru_cache(maxsize=4)
 def _crd_validator(crd_path: str, version: str) -> jsonschema.protocols.Validator:
-    crd = yaml.safe_load(Path(crd_path).read_text())
-    [entry] = [v for v in crd["spec"]["versions"] if v["name"] == version] or [None]
-    if entry is None:
-        raise ValueError(f"{crd_path} defines no version {version}")
-    return jsonschema.Draft7Validator(_strict(entry["schema"]["openAPIV3Schema"]))
-
-
-def _path(parts) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(document)"
+    return jsonschema.Draft7Validator(_strict(rayservice_schema(crd_path, version)))
 
 
 def check_schema(manifest: dict, crd_path: str) -> list[Finding]:
@@ -75,9 +57,9 @@ def check_schema(manifest: dict, crd_path: str) -> list[Finding]:
     return [
         Finding(
             "error",
-            _path(error.absolute_path),
+            field_path(error.absolute_path),
             error.message,
-            f"see `kubectl explain rayservice.{_path(error.absolute_path)}` (CRD {Path(crd_path).name})",
+            f"see `kubectl explain rayservice.{field_path(error.absolute_path)}` (CRD {Path(crd_path).name})",
         )
         for error in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
     ]
@@ -87,8 +69,11 @@ def _containers(group: dict) -> list[dict]:
     return group.get("template", {}).get("spec", {}).get("containers", [])
 
 
-def check_cluster(spec: dict, grpc: bool) -> list[Finding]:
+def check_cluster(spec: dict, config: dict | None) -> list[Finding]:
     findings = []
+    config = config or {}
+    grpc = bool((config.get("grpc_options") or {}).get("grpc_servicer_functions"))
+    grpc_port = (config.get("grpc_options") or {}).get("port", 9000)
     cluster = spec.get("rayClusterConfig", {})
     ray_version = cluster.get("rayVersion")
     groups = [("spec.rayClusterConfig.headGroupSpec", cluster.get("headGroupSpec", {}), True)] + [
@@ -131,7 +116,13 @@ def check_cluster(spec: dict, grpc: bool) -> list[Finding]:
                 )
         if containers:
             ports = {p.get("containerPort") for p in containers[0].get("ports", [])}
-            needed = {8000: "serve"} | ({8265: "dashboard"} if is_head else {}) | ({9000: "grpc"} if grpc else {})
+            # The serve port is Serve's http_options.port: KubeRay's serve Service and worker readiness probe use
+            # the container port named "serve" (kuberay sample ray-service.different-port.yaml).
+            needed = (
+                {serve_port(config): "serve"}
+                | ({8265: "dashboard"} if is_head else {})
+                | ({grpc_port: "grpc"} if grpc else {})
+            )
             for port, name in needed.items():
                 if port not in ports:
                     findings.append(
@@ -148,24 +139,35 @@ def check_cluster(spec: dict, grpc: bool) -> list[Finding]:
 
 def check_serve_config(text: str, field: str = "spec.serveConfigV2") -> tuple[list[Finding], bool]:
     """Findings for a Serve config (a RayService's serveConfigV2, named `field`), and whether it turns gRPC on."""
+    config, findings = read_serve_config(text, field)
+    return findings, bool(((config or {}).get("grpc_options") or {}).get("grpc_servicer_functions"))
+
+
+def read_serve_config(text, field: str = "spec.serveConfigV2") -> tuple[dict | None, list[Finding]]:
+    """The Serve config (None if it isn't one) and its findings: YAML, Ray's Serve schema, the keys Serve ignores
+    (serve_keys.py), the values it refuses at deploy time (serve_rules.py), the import paths and deployments."""
+    if not isinstance(text, str):
+        # KubeRay PR #1221: the CRD types serveConfigV2 as a string, so a YAML mapping is refused by the API server.
+        fix = f"write it as a block string: {field.rpartition('.')[2]}: |"
+        return None, [Finding("error", field, f"is a {type(text).__name__}, but KubeRay takes a string", fix)]
     try:
         config = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        return [Finding("error", field, f"not YAML: {error}", "fix the YAML syntax")], False
+        return None, [Finding("error", field, f"not YAML: {error}", "fix the YAML syntax")]
     if not isinstance(config, dict) or not isinstance(config.get("applications"), list):
-        return [Finding("error", f"{field}.applications", "missing", "list the Serve applications")], False
-    findings = _lint_applications(config["applications"], f"{field}.applications")
+        return None, [Finding("error", f"{field}.applications", "missing", "list the Serve applications")]
+    findings = unknown_keys(config, field) + check_values(config, field)
+    findings += _lint_applications(config["applications"], f"{field}.applications")
     try:
         ServeDeploySchema.model_validate(config)
     except ValidationError as error:
         # Where a lint already named the problem and its fix, Ray's own message would only repeat it.
         linted = [f.field for f in findings]
         for e in error.errors(include_url=False):
-            where = f"{field}.{_path(e['loc'])}"
+            where = f"{field}.{field_path(e['loc'])}"
             if not any(other.startswith(where) or where.startswith(other) for other in linted):
                 findings.append(Finding("error", where, e["msg"], "see Ray Serve's config reference"))
-    grpc = bool((config.get("grpc_options") or {}).get("grpc_servicer_functions"))
-    return findings, grpc
+    return config, findings
 
 
 def _lint_applications(applications: list, field: str) -> list[Finding]:
@@ -194,17 +196,6 @@ def _lint_applications(applications: list, field: str) -> list[Finding]:
                 )
             )
         seen_routes.setdefault(route, index)
-        working_dir = (app.get("runtime_env") or {}).get("working_dir")
-        if working_dir and not REMOTE_URI.match(working_dir):
-            findings.append(
-                Finding(
-                    "error",
-                    f"{where}.runtime_env.working_dir",
-                    f"{working_dir!r} is a local path, which the cluster's pods don't have",
-                    "bake the code into the image (textml is installed there), or use a "
-                    "remote URI such as https://.../code.zip",
-                )
-            )
         findings += _lint_import(app, where)
     return findings
 
@@ -234,6 +225,17 @@ def _lint_import(app: dict, where: str) -> list[Finding]:
                 )
             )
             continue
+        if entry.get("user_config") is not None and not hasattr(defined[entry["name"]], "reconfigure"):
+            # replica.py: "user_config or rank specified but deployment ... missing reconfigure method"
+            findings.append(
+                Finding(
+                    "error",
+                    f"{where}.deployments[{index}].user_config",
+                    f"{entry['name']} has no reconfigure method, so Serve fails its replicas on a user_config",
+                    "remove user_config, or give the deployment class a reconfigure(self, config) method",
+                )
+            )
+            continue
         # Deployments that validate their user_config (textml's model deployments) are checked here
         # too, so a typo fails before the cluster instead of failing the deployment on it.
         settings_type = getattr(defined[entry["name"]], "settings_type", None)
@@ -244,7 +246,7 @@ def _lint_import(app: dict, where: str) -> list[Finding]:
                 findings += [
                     Finding(
                         "error",
-                        f"{where}.deployments[{index}].user_config.{_path(e['loc'])}",
+                        f"{where}.deployments[{index}].user_config.{field_path(e['loc'])}",
                         e["msg"],
                         "see the user_config table in textml's README",
                     )
@@ -254,21 +256,37 @@ def _lint_import(app: dict, where: str) -> list[Finding]:
 
 
 def check_rayservice(manifest: dict, crd_path: str) -> list[Finding]:
-    findings = check_schema(manifest, crd_path)
     spec = manifest.get("spec") or {}
+    schema_findings = check_schema(manifest, crd_path)
+    if not isinstance(spec.get("serveConfigV2", ""), str):  # said below in one line, not with the whole config
+        schema_findings = [f for f in schema_findings if f.field != "spec.serveConfigV2"]
+    findings = schema_findings + check_kuberay(manifest)
     for field, fix in DEPRECATED.items():
         if field in spec:
             findings.append(Finding("error", f"spec.{field}", "is deprecated", fix))
+    config = None
     if "serveConfigV2" not in spec:
         findings.append(
             Finding("error", "spec.serveConfigV2", "missing", "render the manifest with `textml k8s render`")
         )
-        grpc = False
     else:
-        serve_findings, grpc = check_serve_config(spec["serveConfigV2"])
+        config, serve_findings = read_serve_config(spec["serveConfigV2"])
         findings += serve_findings
-    findings += check_cluster(spec, grpc)
+    if config is not None:
+        findings += proxies(config, spec, "spec.serveConfigV2")
+        # Pods are sized only from a cluster spec the CRD accepts (types, quantities).
+        if not any(f.field.startswith("spec.rayClusterConfig") for f in schema_findings):
+            findings += _fit(spec, config)
+    findings += check_cluster(spec, config)
     return findings
+
+
+def _fit(spec: dict, config: dict) -> list[Finding]:
+    try:
+        targets = app_targets(config)
+    except (ValueError, TypeError):  # a config Serve refuses: its findings say why, and nothing can be placed
+        return []
+    return check_fit(spec, config, targets)
 
 
 def check_file(path: str | Path, crd_path: str | Path) -> list[Finding]:

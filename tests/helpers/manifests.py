@@ -1,0 +1,51 @@
+"""Editing a committed RayService manifest for one test: each function changes the RayService in place."""
+
+import yaml
+
+from helpers.paths import KUBERNETES
+
+
+def quickstart() -> dict:
+    """The RayService of deploy/kubernetes/quickstart.yaml (fruit_app, math_app)."""
+    [service] = [d for d in yaml.safe_load_all((KUBERNETES / "quickstart.yaml").read_text()) if d]
+    return service
+
+
+def edit_serve_config(service: dict, edit) -> dict:
+    """Runs `edit` on the parsed serveConfigV2 and writes it back as YAML."""
+    config = yaml.safe_load(service["spec"]["serveConfigV2"])
+    edit(config)
+    service["spec"]["serveConfigV2"] = yaml.safe_dump(config)
+    return service
+
+
+def head(service):
+    return service["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"][0]
+
+
+def worker(service):
+    return service["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0]
+
+
+def set_path(path: str, value):
+    """An edit setting `path` ("spec.rayClusterConfig.workerGroupSpecs.0.replicas") to `value`."""
+
+    def edit(service):
+        *parents, last = path.split(".")
+        target = service
+        for key in parents:
+            target = target[int(key)] if key.isdigit() else target.setdefault(key, {})
+        target[last] = value
+        return service
+
+    return edit
+
+
+def apps(edit):
+    """An edit running `edit` on serveConfigV2's list of applications."""
+    return lambda service: edit_serve_config(service, lambda config: edit(config["applications"]))
+
+
+def serve(edit):
+    """An edit running `edit` on the whole serveConfigV2."""
+    return lambda service: edit_serve_config(service, edit)
