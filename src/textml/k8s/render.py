@@ -10,6 +10,14 @@ from pathlib import Path
 import ray
 import yaml
 
+from textml.k8s.hardening import (
+    REDIS_CLIENT_LABEL,
+    REDIS_DATA,
+    autoscaler_options,
+    ray_container_security,
+    redis_container_security,
+    redis_network_policy,
+)
 from textml.k8s.profile import Profile, Resources
 from textml.serve_config import model_deployments, runs_text_ml
 
@@ -53,7 +61,15 @@ def _container(name: str, image: str, resources: Resources, ports: dict[str, int
         "image": image,
         "resources": {"requests": dict(limits), "limits": limits},
         "ports": [{"name": port_name, "containerPort": port} for port_name, port in ports.items()],
+        "securityContext": ray_container_security(),
     }
+
+
+def _pod_template(container: dict, labels: dict | None = None, api_access: bool = False) -> dict:
+    spec = {"containers": [container]}
+    if not api_access:  # only the autoscaler sidecar calls the Kubernetes API; Ray itself never does
+        spec["automountServiceAccountToken"] = False
+    return {**({"metadata": {"labels": labels}} if labels else {}), "spec": spec}
 
 
 def _serve_ports(grpc: bool) -> dict[str, int]:
@@ -71,16 +87,23 @@ def rayservice(serve_config: dict, profile: Profile) -> dict:
         "rayVersion": ray.__version__,
         "enableInTreeAutoscaling": profile.in_tree_autoscaling,
     }
+    if profile.in_tree_autoscaling:
+        cluster["autoscalerOptions"] = autoscaler_options()
     if profile.redis:
         cluster["gcsFaultToleranceOptions"] = {
-            "redisAddress": f"{profile.name}-redis:{GCS_PORT}",
-            "redisPassword": {"valueFrom": {"secretKeyRef": {"name": f"{profile.name}-redis", "key": "password"}}},
+            "redisAddress": f"{redis_name(profile)}:{GCS_PORT}",
+            "redisPassword": {"valueFrom": {"secretKeyRef": {"name": redis_name(profile), "key": "password"}}},
         }
+    head = _container("ray-head", profile.image, profile.head.resources, head_ports)
     cluster["headGroupSpec"] = {
         "rayStartParams": head_start,
-        "template": {
-            "spec": {"containers": [_container("ray-head", profile.image, profile.head.resources, head_ports)]}
-        },
+        # The head runs the GCS, the one Ray process that talks to Redis: the label lets it through Redis's
+        # NetworkPolicy (hardening.py).
+        "template": _pod_template(
+            head,
+            labels={REDIS_CLIENT_LABEL: redis_name(profile)} if profile.redis else None,
+            api_access=profile.in_tree_autoscaling,
+        ),
     }
     workers = profile.workers
     cluster["workerGroupSpecs"] = [
@@ -90,9 +113,7 @@ def rayservice(serve_config: dict, profile: Profile) -> dict:
             "minReplicas": workers.min_replicas,
             "maxReplicas": workers.max_replicas,
             "rayStartParams": {},
-            "template": {
-                "spec": {"containers": [_container("ray-worker", profile.image, workers.resources, _serve_ports(grpc))]}
-            },
+            "template": _pod_template(_container("ray-worker", profile.image, workers.resources, _serve_ports(grpc))),
         }
     ]
     metadata = {"name": profile.name}
@@ -115,20 +136,23 @@ def rayservice(serve_config: dict, profile: Profile) -> dict:
     return {"apiVersion": "ray.io/v1", "kind": "RayService", "metadata": metadata, "spec": spec}
 
 
+def redis_name(profile: Profile) -> str:
+    return f"{profile.name}-redis"
+
+
 def redis_objects(profile: Profile) -> list[dict]:
-    """A password Secret, a Redis Deployment and its Service: the GCS's external storage."""
-    name = f"{profile.name}-redis"
+    """A Redis Deployment, its Service and a NetworkPolicy: the GCS's external storage.
+
+    The password Secret is not rendered: a manifest holding one would hand every reader of the repository the
+    password, and each `kubectl apply` of it would reset a password set by hand. Create it once beforehand:
+    kubectl create secret generic NAME --from-literal=password="$(openssl rand -hex 32)". Until it exists,
+    Redis and the head wait in CreateContainerConfigError naming the Secret.
+    """
+    name = redis_name(profile)
     labels = {"app": name}
     secret_env = {"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": name, "key": "password"}}}
+    server = f'exec redis-server --dir {REDIS_DATA} --appendonly yes --requirepass "$REDIS_PASSWORD"'
     return [
-        {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": {"name": name},
-            "type": "Opaque",
-            # Replace before applying: kubectl create secret generic NAME --from-literal=password=...
-            "stringData": {"password": "change-me"},
-        },
         {
             "apiVersion": "apps/v1",
             "kind": "Deployment",
@@ -139,23 +163,25 @@ def redis_objects(profile: Profile) -> list[dict]:
                 "template": {
                     "metadata": {"labels": labels},
                     "spec": {
+                        "automountServiceAccountToken": False,  # Redis never calls the Kubernetes API
                         "containers": [
                             {
                                 "name": "redis",
                                 "image": REDIS_IMAGE,
-                                "command": [
-                                    "sh",
-                                    "-c",
-                                    'exec redis-server --appendonly yes --requirepass "$REDIS_PASSWORD"',
-                                ],
+                                "command": ["sh", "-c", server],
                                 "env": [secret_env],
                                 "ports": [{"name": "redis", "containerPort": GCS_PORT}],
                                 "resources": {
                                     "requests": {"cpu": "200m", "memory": "256Mi"},
                                     "limits": {"cpu": "1", "memory": "1Gi"},
                                 },
+                                "securityContext": redis_container_security(),
+                                "volumeMounts": [{"name": "data", "mountPath": REDIS_DATA}],
                             }
-                        ]
+                        ],
+                        # The one writable path of a read-only container; it also keeps the append-only file
+                        # across a restart of the container (not of the pod).
+                        "volumes": [{"name": "data", "emptyDir": {"sizeLimit": "1Gi"}}],
                     },
                 },
             },
@@ -166,6 +192,7 @@ def redis_objects(profile: Profile) -> list[dict]:
             "metadata": {"name": name, "labels": labels},
             "spec": {"selector": labels, "ports": [{"name": "redis", "port": GCS_PORT, "targetPort": GCS_PORT}]},
         },
+        redis_network_policy(name, labels, GCS_PORT),
     ]
 
 
