@@ -1,5 +1,6 @@
-"""Every `textml k8s check` rule about serveConfigV2 as Serve applies it, and about what KubeRay refuses or
-schedules: each fires on the quick start manifest broken for it, names the field and a fix, and says why."""
+"""Every `textml k8s check` rule about serveConfigV2 as Serve applies it, about what KubeRay refuses or schedules,
+and about secrets and exposure: each fires on the quick start manifest broken for it, names the field and a fix,
+and says why."""
 
 import copy
 from pathlib import Path
@@ -11,6 +12,7 @@ import yaml
 from helpers.manifests import apps, quickstart, serve, set_path
 from helpers.paths import CRD, KUBERNETES
 from textml.k8s.check import check_file, check_serve_config
+from textml.k8s.security_rules import EXPOSURE_NOTE
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def crd() -> Path:
 
 
 class Rule(NamedTuple):
-    breaks: Callable  # edits the quick start RayService in place
+    breaks: Callable  # edits the quick start RayService in place; a list it returns is written before it
     severity: str
     field: str  # the finding's field starts with this
     words: str  # in its problem or fix
@@ -38,6 +40,32 @@ def _actor(app: int, index: int, **options):
 
 def _app(index: int, **options):
     return apps(lambda items: items[index].update(options))
+
+
+def _redis_secret(name: str, **contents):
+    """GCS fault tolerance with the Redis password in Secret `name`, which holds `contents` (stringData, data)."""
+
+    def breaks(service):
+        set_path(
+            "spec.rayClusterConfig.gcsFaultToleranceOptions",
+            {
+                "redisAddress": "redis:6379",
+                "redisPassword": {"valueFrom": {"secretKeyRef": {"name": name, "key": "password"}}},
+            },
+        )(service)
+        return [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, **contents}]
+
+    return breaks
+
+
+def _load_balancer(port: int):
+    """A Service of type LoadBalancer beside the RayService, onto `port` of its head."""
+    spec = {
+        "type": "LoadBalancer",
+        "selector": {"ray.io/node-type": "head"},
+        "ports": [{"port": port, "targetPort": port}],
+    }
+    return lambda service: [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "public"}, "spec": spec}]
 
 
 MANGO = "spec.serveConfigV2.applications[0].deployments[0]"  # fruit_app's MangoStand
@@ -218,24 +246,89 @@ RULES = {
         "spec.rayClusterConfig.workerGroupSpecs[0].replicas", "quietly runs 2",
         "GetWorkerGroupDesiredReplicas clamps replicas into [min, max] without a word",
     ),
+    # Secrets and exposure (security_rules.py): warnings, since a throw-away cluster may mean it.
+    "redis-password-placeholder": Rule(
+        _redis_secret("gcs-storage", stringData={"password": "change-me"}), "warning",
+        "Secret/gcs-storage.stringData.password", "placeholder",
+        "a template's Secret applied as is guards Redis (the cluster's whole GCS state) with the first password tried",
+    ),
+    "redis-password-kuberay-sample": Rule(
+        _redis_secret("redis-password-secret", data={"password": "NTI0MTU5MDAwMDAwMDAwMA=="}), "warning",
+        "Secret/redis-password-secret.data.password", "5241590000000000",
+        "KubeRay's external-Redis samples ship this password (base64), and copies of them keep it",
+    ),
+    "redis-password-in-manifest": Rule(
+        set_path("spec.rayClusterConfig.gcsFaultToleranceOptions", {"redisAddress": "redis:6379",
+                 "redisPassword": {"value": "a8f0c3e1"}}), "warning",
+        "spec.rayClusterConfig.gcsFaultToleranceOptions.redisPassword.value", "plain text",
+        "a literal redisPassword is readable by whoever can get the RayService, and sits in the repository",
+    ),
+    "head-load-balancer": Rule(
+        set_path("spec.rayClusterConfig.headGroupSpec.serviceType", "LoadBalancer"), "warning",
+        "spec.rayClusterConfig.headGroupSpec.serviceType", "dashboard 8265",
+        "KubeRay gives the head and the serve service this type (common/service.go): the dashboard, which runs "
+        "submitted jobs, goes public with Serve",
+    ),
+    "head-service-load-balancer": Rule(
+        set_path("spec.rayClusterConfig.headGroupSpec.headService", {"spec": {"type": "LoadBalancer"}}), "warning",
+        "spec.rayClusterConfig.headGroupSpec.headService.spec.type", "run code in the cluster",
+        "a custom head service keeps its own type: the dashboard goes public",
+    ),
+    "serve-load-balancer": Rule(
+        set_path("spec.serveService", {"spec": {"type": "LoadBalancer"}}), "warning", "spec.serveService.spec.type",
+        "Serve checks no caller", "Serve has no authentication: a public endpoint answers (and costs) for anyone",
+    ),
+    "dashboard-ingress": Rule(
+        set_path("spec.rayClusterConfig.headGroupSpec.enableIngress", True), "warning",
+        "spec.rayClusterConfig.headGroupSpec.enableIngress", "Ingress to the dashboard",
+        "KubeRay's head Ingress routes to the dashboard port (common/ingress.go)",
+    ),
+    "service-load-balancer": Rule(
+        _load_balancer(8265), "warning", "Service/public.spec.type", "8265",
+        "a Service written beside the RayService publishes the dashboard as surely as KubeRay's own",
+    ),
 }  # fmt: skip
+
+
+def _write(tmp_path: Path, rule: Rule, annotate: bool = False) -> Path:
+    """The quick start manifest broken for `rule`, every document annotated as reviewed when `annotate`."""
+    service = copy.deepcopy(quickstart())
+    others = rule.breaks(service)
+    documents = [*others, service] if isinstance(others, list) else [service]
+    if annotate:
+        for document in documents:
+            document.setdefault("metadata", {}).setdefault("annotations", {})[EXPOSURE_NOTE] = "internal LB, 10/8"
+    manifest = tmp_path / "broken.yaml"
+    manifest.write_text(yaml.safe_dump_all(documents))
+    return manifest
 
 
 @pytest.mark.parametrize("rule", RULES)
 def test_each_rule_names_the_field_and_fix(crd, tmp_path, rule):
     breaks, severity, field, words, why = RULES[rule]
     assert why
-    service = copy.deepcopy(quickstart())
-    breaks(service)
-    manifest = tmp_path / "broken.yaml"
-    manifest.write_text(yaml.safe_dump(service))
-    findings = check_file(manifest, crd)
+    findings = check_file(_write(tmp_path, RULES[rule]), crd)
     assert any(
         f.severity == severity and f.field.startswith(field) and words in f"{f.problem} {f.fix}" for f in findings
     ), "\n".join(map(str, findings))
     if severity == "warning":
         assert [f for f in findings if f.severity == "error"] == []
     assert all(f.fix for f in findings)
+
+
+EXPOSURES = [name for name in RULES if name.endswith(("load-balancer", "ingress"))]
+
+
+@pytest.mark.parametrize("rule", EXPOSURES)
+def test_a_reviewed_exposure_is_not_warned(crd, tmp_path, rule):
+    assert check_file(_write(tmp_path, RULES[rule], annotate=True), crd) == []
+
+
+def test_a_generated_redis_password_is_not_warned(crd, tmp_path):
+    rule = RULES["redis-password-placeholder"]._replace(
+        breaks=_redis_secret("gcs-storage", stringData={"password": "0f6b8c2e9a4d1e7f"})
+    )
+    assert check_file(_write(tmp_path, rule), crd) == []
 
 
 def test_head_serving_nothing_is_not_a_place_for_replicas(crd, tmp_path):

@@ -16,6 +16,7 @@ from textml.k8s.crd import rayservice_schema
 from textml.k8s.findings import Finding, field_path
 from textml.k8s.fit import check_fit
 from textml.k8s.kuberay_rules import check_kuberay
+from textml.k8s.security_rules import check_security
 from textml.k8s.serve_keys import unknown_keys
 from textml.k8s.serve_rules import check_values, proxies, serve_port
 
@@ -294,4 +295,6 @@ def check_file(path: str | Path, crd_path: str | Path) -> list[Finding]:
     services = [d for d in documents if d.get("kind") == "RayService"]
     if not services:
         return [Finding("error", "kind", f"{path} holds no RayService", "check the file")]
-    return [finding for manifest in services for finding in check_rayservice(manifest, str(crd_path))]
+    findings = [finding for manifest in services for finding in check_rayservice(manifest, str(crd_path))]
+    # Secrets and Services beside the RayService: a guessable Redis password, an unreviewed public endpoint.
+    return findings + check_security(documents)
