@@ -42,6 +42,12 @@ class ModelDeployment:
         self.engine: Engine | None = None
         self.settings: ModelSettings | None = None
         self.metrics = EngineMetrics()
+        # Serve 2.60's @serve.batch forms the next batch while one is decoding, from whatever arrived within
+        # batch_wait_timeout_s, and queues it (ray-project/ray PR #53096): under load, a slow engine would work
+        # through a line of tiny batches. Jobs enter the batch queue only while the engine is free, so
+        # everything that arrived during a decode makes one batch.
+        self.engine_free = asyncio.Event()
+        self.engine_free.set()
 
     async def reconfigure(self, config: dict):
         """Applies user_config in place; the weights are reloaded only when the engine's inputs change."""
@@ -80,6 +86,7 @@ class ModelDeployment:
 
         async def decoded(text: str) -> str:
             async with turns:
+                await self.engine_free.wait()
                 return await self.generate_batch(Job(task, text, given))
 
         return list(await asyncio.gather(*map(decoded, texts)))
@@ -104,6 +111,13 @@ class ModelDeployment:
     # One batch queue per process; Serve runs one deployment instance per replica process.
     @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.01)
     async def generate_batch(self, jobs: list[Job]) -> list[str]:
+        self.engine_free.clear()
+        try:
+            return await self._decode(jobs)
+        finally:
+            self.engine_free.set()
+
+    async def _decode(self, jobs: list[Job]) -> list[str]:
         engine, settings = self.engine, self.settings
         groups = decoding_groups(jobs)
         logger.debug("batch of %d requests in %d decoding groups", len(jobs), len(groups))
