@@ -187,6 +187,12 @@ BROKEN = {
         "8000",
     ),
     "grpc-port": (_grpc_on, "spec.rayClusterConfig.headGroupSpec.template.spec.containers[0].ports", "9000"),
+    # KubeRay's serve service keeps only ports named serve or serve-*: a port named "grpc" never reaches it.
+    "grpc-port-name": (
+        lambda s: _grpc_on(head(s).update(ports=[*head(s)["ports"], {"name": "grpc", "containerPort": 9000}]) or s),
+        "spec.rayClusterConfig.headGroupSpec.template.spec.containers[0].ports",
+        "named 'grpc'",
+    ),
     "service-threshold": (
         set_path("spec.serviceUnhealthySecondThreshold", 900),
         "spec.serviceUnhealthySecondThreshold",

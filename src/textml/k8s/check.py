@@ -116,13 +116,13 @@ def check_cluster(spec: dict, config: dict | None) -> list[Finding]:
                     )
                 )
         if containers:
-            ports = {p.get("containerPort") for p in containers[0].get("ports", [])}
+            ports = {p.get("containerPort"): p.get("name", "") for p in containers[0].get("ports", [])}
             # The serve port is Serve's http_options.port: KubeRay's serve Service and worker readiness probe use
             # the container port named "serve" (kuberay sample ray-service.different-port.yaml).
             needed = (
                 {serve_port(config): "serve"}
                 | ({8265: "dashboard"} if is_head else {})
-                | ({grpc_port: "grpc"} if grpc else {})
+                | ({grpc_port: "serve-grpc"} if grpc else {})
             )
             for port, name in needed.items():
                 if port not in ports:
@@ -133,6 +133,17 @@ def check_cluster(spec: dict, config: dict | None) -> list[Finding]:
                             f"no containerPort {port} ({name})",
                             f"add {{name: {name}, containerPort: {port}}}: KubeRay "
                             + ("polls the dashboard there" if port == 8265 else "routes the serve service there"),
+                        )
+                    )
+                elif name == "serve-grpc" and not (ports[port] == "serve" or ports[port].startswith("serve-")):
+                    # kuberay common/service.go BuildServeService keeps only ports named serve or serve-*.
+                    findings.append(
+                        Finding(
+                            "error",
+                            f"{where}.template.spec.containers[0].ports",
+                            f"the gRPC port {port} is named {ports[port]!r}, so KubeRay leaves it out of the serve "
+                            "service",
+                            "name it serve-grpc: KubeRay's serve service keeps only ports named serve or serve-*",
                         )
                     )
     return findings

@@ -73,7 +73,8 @@ def _pod_template(container: dict, labels: dict | None = None, api_access: bool 
 
 
 def _serve_ports(grpc: bool) -> dict[str, int]:
-    return {"serve": HTTP_PORT, **({"grpc": GRPC_PORT} if grpc else {})}
+    # KubeRay's serve service keeps only container ports named serve or serve-* (common/service.go).
+    return {"serve": HTTP_PORT, **({"serve-grpc": GRPC_PORT} if grpc else {})}
 
 
 def rayservice(serve_config: dict, profile: Profile) -> dict:

@@ -6,14 +6,18 @@ refusal sets the gRPC code that transport/errors.py gives it (INVALID_ARGUMENT n
 UNAVAILABLE when busy or broken).
 """
 
+import logging
 from typing import Awaitable, Callable
 
+import grpc
 from ray.serve.grpc_util import RayServegRPCContext
 
 from textml.protos.text_ml_pb2 import SummarizeReply, SummarizeTranslateReply, TranslateReply
 from textml.service import schema
 from textml.service.text_service import TextService
-from textml.transport.errors import refusal_for
+from textml.transport.errors import Refusal, refusal_for
+
+logger = logging.getLogger("ray.serve")
 
 
 async def answered(grpc_context: RayServegRPCContext, answer: Callable[[], Awaitable], empty):
@@ -22,8 +26,9 @@ async def answered(grpc_context: RayServegRPCContext, answer: Callable[[], Await
         return await answer()
     except Exception as error:
         refusal = refusal_for(error)
-        if refusal is None:
-            raise
+        if refusal is None:  # a bug: its traceback goes to the replica's log, never to the client
+            logger.exception("gRPC method failed")
+            refusal = Refusal(500, "internal error; the replica's log has the details", grpc.StatusCode.INTERNAL)
         grpc_context.set_code(refusal.grpc_code)
         grpc_context.set_details(refusal.message)
         return empty

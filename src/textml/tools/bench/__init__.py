@@ -22,6 +22,7 @@ import yaml
 
 from textml.tools.bench import documents as document_load
 from textml.tools.bench import raw, report
+from textml.tools.bench.budget import Budget
 from textml.tools.bench.workloads import DOCUMENTS, GREEDY, SEED, WORKLOADS, english_texts
 from textml.tools.load import Outcomes, closed_loop
 
@@ -54,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser):
     )
     parser.add_argument("--documents", action="store_true", help="also run the documents workload")
     parser.add_argument("--no-engine", action="store_true", help="skip the raw engine (a quick A/B of settings)")
+    parser.add_argument("--budget", action="store_true", help="print each process's CPU per request under load")
     parser.add_argument(
         "--set",
         action="append",
@@ -243,7 +245,10 @@ def run(args: argparse.Namespace):
                 bodies = texts if kind == "json" else [{"text": t} for t in texts]
                 closed_loop(url, bodies, 2, 3, label)  # warm-up
                 for clients in args.clients:
+                    budget = Budget.begin() if args.budget else None
                     result = closed_loop(url, bodies, clients, args.seconds, label)
+                    if budget:
+                        print("\n".join(budget.end(len(result.latencies_ms), result.seconds)))
                     print(
                         f"{label} x{clients}: {result.throughput:.2f} req/s, p50 {result.percentile(50):.0f} ms, "
                         f"p99 {result.percentile(99):.0f} ms, {result.failed} failed"
