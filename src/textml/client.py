@@ -5,6 +5,7 @@ client.translate_document("http://127.0.0.1:8000/summarize_translate", open("art
 """
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
 
@@ -18,16 +19,41 @@ DEFAULT_URL = os.environ.get("TEXTML_URL", "http://127.0.0.1:8000/summarize_tran
 # progress to show, and a text may be longer than the service takes in one request.
 PIECE_CHARS = 10_000
 PIECES_AT_ONCE = 4
+# 503 (busy, or a replica lost with its node) and a refused connection are worth another try: after the
+# answer's Retry-After (or a short pause, doubling), for at most this long in all.
+RETRY_BUDGET_S = 30
 
 
 class ClientError(Exception):
     """The service could not be reached, or refused the request: one line saying which."""
 
 
+def post(
+    url: str, body, timeout_s: float, retry_budget_s: float = RETRY_BUDGET_S, session: Optional[requests.Session] = None
+) -> requests.Response:
+    """POSTs `body` as JSON; a 503 or a connection error is tried again while `retry_budget_s` lasts."""
+    session = session or requests.Session()
+    give_up, pause_s = time.monotonic() + retry_budget_s, 0.25
+    while True:
+        try:
+            response = session.post(url, json=body, timeout=timeout_s)
+            if response.status_code != 503:
+                return response
+            failure, wait_s = response, float(response.headers.get("Retry-After") or pause_s)
+        except requests.ConnectionError as error:
+            failure, wait_s = error, pause_s
+        if time.monotonic() + wait_s > give_up:
+            if isinstance(failure, Exception):
+                raise failure
+            return failure
+        time.sleep(wait_s)
+        pause_s = min(2 * pause_s, 2)
+
+
 def call(url: str, route: str, body: dict, timeout_s: float = 600) -> dict:
     target = f"{url.rstrip('/')}{route}"
     try:
-        response = requests.post(target, json=body, timeout=timeout_s)
+        response = post(target, body, timeout_s)
     except requests.ConnectionError:
         raise ClientError(f"nothing answers at {target}: start the service with `textml up`, or pass --url") from None
     except requests.Timeout:

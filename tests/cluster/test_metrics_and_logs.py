@@ -7,11 +7,8 @@ import time
 import uuid
 from pathlib import Path
 
-import requests
-from prometheus_client.parser import text_string_to_metric_families
-
-from helpers.cluster import HOST, METRICS_PORT
 from helpers.http import post
+from helpers.metrics import scrape, total
 from helpers.paths import ROOT
 from helpers.texts import TEXT
 
@@ -22,20 +19,6 @@ TEXTML_SERIES = (
     "ray_textml_engine_seconds_count",
     "ray_textml_generated_tokens_total",
 )
-
-
-def scrape() -> dict[str, list]:
-    """Ray's Prometheus endpoint on the head node: sample name -> samples."""
-    text = requests.get(f"http://{HOST}:{METRICS_PORT}/metrics", timeout=30).text
-    samples: dict[str, list] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            samples.setdefault(sample.name, []).append(sample)
-    return samples
-
-
-def total(samples, name: str, **labels) -> float:
-    return sum(s.value for s in samples.get(name, []) if all(s.labels.get(k) == v for k, v in labels.items()))
 
 
 def textml_totals(samples) -> dict:

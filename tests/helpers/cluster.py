@@ -27,6 +27,8 @@ REDIS_PORT = 26390
 DASHBOARD = f"http://{HOST}:{DASHBOARD_PORT}"
 # How long gcs_server stays down in the GCS-failure scenarios, before it is restarted.
 OUTAGE_S = 8
+# How often replicas report their metrics (Ray's default is 10 s): tests that read them wait less.
+METRICS_REPORT_MS = 2000
 PROXY = f"http://{HOST}:{HTTP_PORT}"
 
 
@@ -95,6 +97,7 @@ class LocalCluster:
             _wait_for_port(REDIS_PORT)
             env = {"RAY_REDIS_ADDRESS": f"{HOST}:{REDIS_PORT}", "RAY_external_storage_namespace": "textml-tests"}
             options = [f"--redis-password={password}"]
+        env["RAY_metrics_report_interval_ms"] = str(METRICS_REPORT_MS)
         run(
             "ray",
             "start",

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from textml.transport.bodies import read_json
-from textml.transport.errors import Refusal
+from textml.transport.errors import RETRYABLE, Refusal, refusal_for
 
 Number = Annotated[Union[StrictInt, StrictFloat], Field(allow_inf_nan=False)]
 
@@ -58,12 +58,12 @@ class Router:
     async def __call__(self, request: Request):
         try:
             operation, amount = await read_json(request, CALCULATION, Calculation._fields)
-        except Refusal as refusal:
-            return refusal.response()
-        if operation == "ADD":
-            result = await self.adder.add.remote(amount)
-        else:
-            result = await self.multiplier.multiply.remote(amount)
+            if operation == "ADD":
+                result = await self.adder.add.remote(amount)
+            else:
+                result = await self.multiplier.multiply.remote(amount)
+        except (Refusal, *RETRYABLE) as error:  # a bad body (4xx), or a replica lost with its node (503: retry)
+            return refusal_for(error).response()
         # A JSON string, as the quick start shows it: "15 pizzas please!"
         return JSONResponse(f"{result} pizzas please!")
 

@@ -12,7 +12,7 @@ from ray.serve.handle import DeploymentHandle
 from starlette.requests import Request
 
 from textml.transport.bodies import read_json
-from textml.transport.errors import Refusal
+from textml.transport.errors import RETRYABLE, Refusal, refusal_for
 
 Amount = Annotated[Union[StrictInt, StrictFloat], Field(ge=0, allow_inf_nan=False)]
 
@@ -71,9 +71,9 @@ class FruitMarket:
     async def __call__(self, request: Request):
         try:
             order = await read_json(request, ORDER, Order._fields)
-        except Refusal as refusal:
-            return refusal.response()
-        return await self.check_price(order.fruit, order.amount)
+            return await self.check_price(order.fruit, order.amount)
+        except (Refusal, *RETRYABLE) as error:  # a bad body (4xx), or a stand lost with its node (503: retry)
+            return refusal_for(error).response()
 
 
 app = FruitMarket.bind(MangoStand.bind(), OrangeStand.bind(), PearStand.bind())

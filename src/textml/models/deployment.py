@@ -8,7 +8,9 @@ settings (another language, other lengths) are decoded in groups, each with its 
 import asyncio
 import logging
 import math
+import os
 import time
+from pathlib import Path
 from typing import ClassVar
 
 import ray
@@ -35,6 +37,13 @@ def reserved_threads() -> int:
     return max(1, math.ceil(cpus))
 
 
+def process_started() -> float:
+    """When this process started (Unix time), from /proc: the replica's start includes Ray starting its worker."""
+    ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])  # since boot
+    [boot] = [int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime")]
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
 class ModelDeployment:
     settings_type: ClassVar[type[ModelSettings]] = ModelSettings
 
@@ -50,14 +59,23 @@ class ModelDeployment:
         self.engine_free.set()
 
     async def reconfigure(self, config: dict):
-        """Applies user_config in place; the weights are reloaded only when the engine's inputs change."""
+        """Applies user_config in place; the weights are reloaded only when the engine's inputs change.
+
+        Serve sends a replica traffic only once this has returned: a new engine must first pass a canary decode,
+        so a replica takes requests only warm (its first decode, which allocates the engine's buffers, is done)."""
         settings = self.settings_type.model_validate(config)
         if self.engine is None or settings.engine_inputs() != self.settings.engine_inputs():
             threads = settings.threads or reserved_threads()
-            self.engine = await asyncio.to_thread(
+            engine = await asyncio.to_thread(
                 load_engine, settings.model, settings.engine, threads, **settings.engine_options()
             )
+            await asyncio.to_thread(engine.generate, [CANARY_TEXT], **CANARY_DECODING)
             logger.info("loaded %s with %s on %d CPU threads", settings.model, settings.engine, threads)
+            if self.engine is None:
+                seconds = time.time() - process_started()
+                self.metrics.replica_start.set(seconds)
+                logger.info("ready %.1f s after the replica's process started", seconds)
+            self.engine = engine
         self.generate_batch.set_max_batch_size(settings.max_batch_size)
         self.generate_batch.set_batch_wait_timeout_s(settings.batch_wait_timeout_s)
         self.settings = settings

@@ -6,12 +6,21 @@ summaries by the Summarizer deployment, one handle call away. A text of any leng
 sentence and summarized whole (models/documents.py).
 """
 
+import asyncio
+import logging
 from typing import Optional, Protocol
 
+from ray.exceptions import RayActorError
 from ray.serve.handle import DeploymentHandle
 
 from textml.models.documents import Summarized, Translated
 from textml.service.schema import Segment, Summary, SummaryTranslation, Translation
+
+logger = logging.getLogger("ray.serve")
+# When the Summarizer replica a call went to dies, the call is made again after each of these pauses (Serve's
+# router learns of the loss within a second or two and sends it to another replica); then it fails with 503.
+# A request's deadline bounds them all.
+RETRY_DELAYS_S = (0.2, 0.5, 1, 2, 4)
 
 
 class Translating(Protocol):
@@ -42,7 +51,20 @@ class TextService:
     async def summarize(
         self, texts: list[str], min_length: Optional[int] = None, max_length: Optional[int] = None
     ) -> list[Summary]:
-        return list(map(summary, await self.summarizer.summarize_many.remote(texts, min_length, max_length)))
+        for delay_s in (*RETRY_DELAYS_S, None):
+            response = self.summarizer.summarize_many.remote(texts, min_length, max_length)
+            try:
+                return list(map(summary, await response))
+            except asyncio.CancelledError:
+                # Serve cancels the call itself when the whole request is cancelled (its client left), but not
+                # when only this wait is (the request's deadline passed): then the call must be told.
+                response.cancel()
+                raise
+            except RayActorError as error:  # the replica died, or its node: summarizing is idempotent, ask another
+                if delay_s is None:
+                    raise
+                logger.warning("a Summarizer replica was lost (%s); retrying in %.1f s", type(error).__name__, delay_s)
+                await asyncio.sleep(delay_s)
 
     async def translate(self, texts: list[str], language: Optional[str] = None) -> list[Translation]:
         language = self.translator.language_for(language)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import requests
 
+from textml.client import post
+
 
 @dataclass
 class Outcomes:
@@ -63,9 +65,12 @@ def closed_loop(
     timeout_s: float = 120,
     stop: threading.Event | None = None,
     outcomes: Outcomes | None = None,
+    retry_budget_s: float = 0,
 ) -> Outcomes:
     """Runs `clients` closed-loop clients POSTing `bodies` (as JSON, in turn) for `seconds`, or until `stop`;
-    counts into `outcomes` when given, so they can be read while the load runs."""
+    counts into `outcomes` when given, so they can be read while the load runs. With `retry_budget_s`, each
+    client retries as textml.client does (503 and refused connections, after Retry-After) and records the last
+    answer."""
     outcomes = outcomes or Outcomes(label or url, clients)
     deadline = time.monotonic() + seconds
     stop = stop or threading.Event()
@@ -76,8 +81,9 @@ def closed_loop(
             if stop.is_set() or time.monotonic() >= deadline:
                 return
             started = time.perf_counter()
+            body = bodies[(index * 7 + sent) % len(bodies)]
             try:
-                status = session.post(url, json=bodies[(index * 7 + sent) % len(bodies)], timeout=timeout_s).status_code
+                status = post(url, body, timeout_s, retry_budget_s, session).status_code
             except requests.RequestException as error:
                 status = type(error).__name__
             outcomes.record(status, (time.perf_counter() - started) * 1000)
@@ -100,16 +106,20 @@ class BackgroundLoad:
     print(load.outcomes)
     """
 
-    def __init__(self, url: str, bodies: list, clients: int, seconds: float, label: str = ""):
+    def __init__(
+        self, url: str, bodies: list, clients: int, seconds: float, label: str = "", retry_budget_s: float = 0
+    ):
         self._stop = threading.Event()
-        self._args = (url, bodies, clients, seconds, label)
+        self._args = (url, bodies, clients, seconds, label, retry_budget_s)
         # Counted live: read them during the load for a count up to a moment.
         self.outcomes = Outcomes(label or url, clients)
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
-        url, bodies, clients, seconds, label = self._args
-        closed_loop(url, bodies, clients, seconds, label, stop=self._stop, outcomes=self.outcomes)
+        url, bodies, clients, seconds, label, retry_budget_s = self._args
+        closed_loop(
+            url, bodies, clients, seconds, label, stop=self._stop, outcomes=self.outcomes, retry_budget_s=retry_budget_s
+        )
 
     def __enter__(self) -> "BackgroundLoad":
         self._thread.start()

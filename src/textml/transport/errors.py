@@ -8,16 +8,18 @@ from typing import Any, Sequence
 import grpc
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from ray.exceptions import RayActorError
 from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
-from textml.exceptions import EngineFailure
+from textml.exceptions import DeadlineExceeded, EngineFailure
 from textml.service.schema import TOO_LONG
 
 EMPTY_BODY = "body is empty; send a JSON value"
-# A request that meets one of these was good; the service is busy or a replica is broken: retry it.
-RETRYABLE = (BackPressureError, DeploymentUnavailableError, EngineFailure)
+# A request that meets one of these was good; the service is busy, or a replica is broken or died with its
+# node (RayActorError: ActorDiedError, ActorUnavailableError): retry it.
+RETRYABLE = (BackPressureError, DeploymentUnavailableError, EngineFailure, RayActorError)
 RETRY_AFTER_S = 1
 
 
@@ -82,20 +84,24 @@ def too_large(size: int | str, limit: int) -> Refusal:
 
 
 def retry_later(error: Exception) -> Refusal:
-    """Busy, or a replica broken: 503 with Retry-After, as Serve's own refusals answer."""
-    # Raised in another replica, an error arrives wrapped in Ray's: its own message is the cause's.
-    return Refusal(
-        503,
-        f"{getattr(error, 'cause', error)}; retry",
-        grpc.StatusCode.UNAVAILABLE,
-        {"Retry-After": str(RETRY_AFTER_S)},
-    )
+    """Busy, or a replica broken or lost: 503 with Retry-After, as Serve's own refusals answer."""
+    if isinstance(error, RayActorError):  # its message holds Ray's internals (addresses, ids): name what happened
+        cause = f"a replica this request needed was lost ({type(error).__name__})"
+    else:  # raised in another replica, an error arrives wrapped in Ray's: its own message is the cause's
+        cause = getattr(error, "cause", error)
+    return Refusal(503, f"{cause}; retry", grpc.StatusCode.UNAVAILABLE, {"Retry-After": str(RETRY_AFTER_S)})
+
+
+def deadline_passed(error: DeadlineExceeded) -> Refusal:
+    return Refusal(504, str(error), grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
 def refusal_for(error: Exception) -> Refusal | None:
     """How to answer `error`, or None for one that is a bug (500, with its traceback logged)."""
     if isinstance(error, Refusal):
         return error
+    if isinstance(error, DeadlineExceeded):
+        return deadline_passed(error)
     if isinstance(error, ValidationError):
         return invalid_body(error.errors(include_url=False))
     if isinstance(error, RequestValidationError):  # FastAPI's, for a body its route refused
@@ -108,4 +114,4 @@ def refusal_for(error: Exception) -> Refusal | None:
 
 
 # What the HTTP app registers an exception handler for: every type refusal_for answers.
-REFUSED = (HTTPException, ValidationError, RequestValidationError, *RETRYABLE)
+REFUSED = (HTTPException, ValidationError, RequestValidationError, DeadlineExceeded, *RETRYABLE)

@@ -1,9 +1,9 @@
 """text_ml_app over gRPC (src/textml/protos/text_ml.proto), through Serve's gRPC proxy.
 
 Serve calls these methods on the ingress deployment by name, passing the context as `grpc_context`.
-Each reads its request with the JSON API's schema and calls the same TextService as the HTTP routes; a
-refusal sets the gRPC code that transport/errors.py gives it (INVALID_ARGUMENT naming the problem,
-UNAVAILABLE when busy or broken).
+Each reads its request with the JSON API's schema and calls the same TextService as the HTTP routes, within
+the deadline the metadata x-request-timeout-s asks for; a refusal sets the gRPC code that transport/errors.py
+gives it (INVALID_ARGUMENT naming the problem, UNAVAILABLE when busy or broken, DEADLINE_EXCEEDED).
 """
 
 import logging
@@ -15,6 +15,7 @@ from ray.serve.grpc_util import RayServegRPCContext
 from textml.protos.text_ml_pb2 import SummarizeReply, SummarizeTranslateReply, TranslateReply
 from textml.service import schema
 from textml.service.text_service import TextService
+from textml.transport.deadlines import HEADER, deadline, requested
 from textml.transport.errors import Refusal, refusal_for
 
 logger = logging.getLogger("ray.serve")
@@ -23,7 +24,9 @@ logger = logging.getLogger("ray.serve")
 async def answered(grpc_context: RayServegRPCContext, answer: Callable[[], Awaitable], empty):
     """The reply `answer()` builds, or `empty` after setting the refusal's code and message."""
     try:
-        return await answer()
+        metadata = dict(grpc_context.invocation_metadata())
+        async with deadline(requested(metadata.get(HEADER))):
+            return await answer()
     except Exception as error:
         refusal = refusal_for(error)
         if refusal is None:  # a bug: its traceback goes to the replica's log, never to the client

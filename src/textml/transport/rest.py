@@ -33,6 +33,7 @@ from textml.service.schema import (
 )
 from textml.service.text_service import TextService
 from textml.transport.bodies import LimitBodySize
+from textml.transport.deadlines import RequestDeadline
 from textml.transport.errors import REFUSED, refusal_for
 
 
@@ -47,9 +48,10 @@ api = FastAPIOffline(
     title="textml",
     version="1",
     description="Summarize English text and translate it to French, German or Romanian (T5 on Ray Serve).",
-    responses={code: {"model": Error} for code in (400, 413, 422, 503)},
+    responses={code: {"model": Error} for code in (400, 413, 422, 503, 504)},
 )
 api.add_middleware(LimitBodySize)
+api.add_middleware(RequestDeadline)
 
 
 async def refuse(request: Request, error: Exception):
