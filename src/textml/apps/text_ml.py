@@ -42,6 +42,12 @@ class Translator(ModelDeployment, TextMLServicer):
         super().__init__()
         self.service = TextService(summarizer, translator=self)
 
+    async def reconfigure(self, config: dict):
+        new_replica = self.engine is None
+        await super().reconfigure(config)
+        if new_replica:  # traffic comes once this returns: the Summarizer call must be ready too
+            await self.service.warm_up()
+
     def language_for(self, requested: Optional[str]) -> str:
         return TranslatorSettings.known_language(requested) if requested else self.settings.language
 

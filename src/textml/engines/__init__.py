@@ -37,6 +37,16 @@ ENGINES = ("ctranslate2", "transformers")
 DEFAULT_ENGINE = ENGINES[0]
 
 
+def prepare_engine(model: str, engine: str = DEFAULT_ENGINE, **options):
+    """The slow, once-only part of loading, done ahead: importing the engine's libraries and, for CTranslate2,
+    converting the checkpoint into the cache. load_engine then only opens what is ready."""
+    if engine == "ctranslate2":
+        from textml.engines.conversion import converted_model, default_compute_type
+
+        converted_model(model, options.get("compute_type") or default_compute_type())
+    from textml.engines import ctranslate2, transformers  # noqa: F401
+
+
 def load_engine(model: str, engine: str = DEFAULT_ENGINE, threads: int = 1, **options) -> Engine:
     """Loads `model` (a Hugging Face id or a local directory) into the named engine.
 

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import math
 import os
+import threading
 import time
 from pathlib import Path
 from typing import ClassVar
@@ -18,7 +19,7 @@ from ray import serve
 
 from textml.documents.fitting import fitting
 from textml.documents.segmentation import Span, plain, sentences
-from textml.engines import Engine, load_engine
+from textml.engines import Engine, load_engine, prepare_engine
 from textml.exceptions import EngineFailure
 from textml.models.batching import Job, decoding_groups, reconciled
 from textml.models.metrics import EngineMetrics
@@ -35,6 +36,26 @@ def reserved_threads() -> int:
     """The CPU threads this replica reserved (Ray sets OMP_NUM_THREADS=1 in replicas regardless)."""
     cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
     return max(1, math.ceil(cpus))
+
+
+async def at_low_priority(function, *args, **kwargs):
+    """`function` run in a thread of its own at the lowest CPU priority (nice 19, which any process may set for
+    its own threads): a replica starting beside busy ones takes only the CPU they leave. The thread ends with
+    the call, so the engine's own threads, started later from other threads, keep the normal priority."""
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+
+    def run():
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        try:
+            result = function(*args, **kwargs)
+        except BaseException as error:  # handed to the awaiting coroutine
+            loop.call_soon_threadsafe(done.set_exception, error)
+        else:
+            loop.call_soon_threadsafe(done.set_result, result)
+
+    threading.Thread(target=run, name="textml-low-priority", daemon=True).start()
+    return await done
 
 
 def process_started() -> float:
@@ -66,6 +87,7 @@ class ModelDeployment:
         settings = self.settings_type.model_validate(config)
         if self.engine is None or settings.engine_inputs() != self.settings.engine_inputs():
             threads = settings.threads or reserved_threads()
+            await at_low_priority(prepare_engine, settings.model, settings.engine, **settings.engine_options())
             engine = await asyncio.to_thread(
                 load_engine, settings.model, settings.engine, threads, **settings.engine_options()
             )

@@ -66,6 +66,15 @@ class TextService:
                 logger.warning("a Summarizer replica was lost (%s); retrying in %.1f s", type(error).__name__, delay_s)
                 await asyncio.sleep(delay_s)
 
+    async def warm_up(self, timeout_s: float = 30):
+        """One summary through the Summarizer handle, so a new ingress replica's first requests don't wait while
+        the handle finds Summarizer's replicas. A Summarizer not up in time only costs those requests that wait."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                await self.summarize(["warm up"])
+        except Exception as error:  # not ready, or failing: the requests will say so themselves
+            logger.warning("Summarizer not answering at start (%s: %s)", type(error).__name__, error)
+
     async def translate(self, texts: list[str], language: Optional[str] = None) -> list[Translation]:
         language = self.translator.language_for(language)
         translated = await self.translator.translate_many(texts, language)

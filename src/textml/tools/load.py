@@ -21,6 +21,7 @@ class Outcomes:
     clients: int
     seconds: float = 0.0
     latencies_ms: list = field(default_factory=list)  # of the successful requests
+    answered_at: list = field(default_factory=list)  # time.monotonic() of each, in the same order
     statuses: Counter = field(default_factory=Counter)  # HTTP status, or the exception's name
     # Clients record from their threads while the caller may read the counts.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -30,6 +31,7 @@ class Outcomes:
             self.statuses[status] += 1
             if status == 200:
                 self.latencies_ms.append(elapsed_ms)
+                self.answered_at.append(time.monotonic())
 
     @property
     def requests(self) -> int:
@@ -45,8 +47,11 @@ class Outcomes:
     def throughput(self) -> float:
         return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
 
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies_ms)
+    def percentile(self, q: float, start: float = float("-inf"), end: float = float("inf")) -> float:
+        """The q-th percentile latency of the successful requests answered between `start` and `end`."""
+        with self._lock:
+            chosen = [ms for ms, at in zip(self.latencies_ms, self.answered_at, strict=True) if start <= at <= end]
+        ordered = sorted(chosen)
         return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] if ordered else float("nan")
 
     def __str__(self) -> str:
