@@ -6,6 +6,8 @@ POST /summarize                {text, min_length?, max_length?} -> {summary}
 POST /summarize-translate      {text, language?} -> {summary, translation, language}
 ... and each of the three with /batch: {texts: [...], ...} -> lists, in order
 GET  /docs, /openapi.json      the API's documentation (offline) and its schema
+
+Every route answers with or without a trailing slash, and every body is read as JSON whatever its Content-Type.
 """
 
 from typing import Annotated
@@ -32,8 +34,29 @@ from textml.service.schema import (
     TranslationBatch,
 )
 from textml.service.text_service import TextService
-from textml.transport.bodies import LimitBodySize
+from textml.transport.bodies import JsonBodies, LimitBodySize
 from textml.transport.errors import REFUSED, refusal_for
+
+
+def canonical_path(path: str, root_path: str) -> str:
+    """`path` without a trailing slash, and the app's root as "/": Serve mounts the app at its route prefix
+    (`root_path`), so POST /summarize_translate reaches it as route "" and Starlette would answer a 307 to
+    .../summarize_translate/, which curl does not follow."""
+    if not path.startswith(root_path):
+        return path
+    return root_path + (path[len(root_path) :].rstrip("/") or "/")
+
+
+class SlashInsensitive:
+    """ASGI middleware: each route answers at its path with and without a trailing slash, without a redirect."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            scope = {**scope, "path": canonical_path(scope["path"], scope.get("root_path", ""))}
+        await self.app(scope, receive, send)
 
 
 def text_service() -> TextService:
@@ -48,8 +71,12 @@ api = FastAPIOffline(
     version="1",
     description="Summarize English text and translate it to French, German or Romanian (T5 on Ray Serve).",
     responses={code: {"model": Error} for code in (400, 413, 422, 503)},
+    redirect_slashes=False,
 )
+# The last added runs first: the path is made canonical before the size limit reads it.
 api.add_middleware(LimitBodySize)
+api.add_middleware(JsonBodies)
+api.add_middleware(SlashInsensitive)
 
 
 async def refuse(request: Request, error: Exception):
