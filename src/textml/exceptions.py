@@ -3,3 +3,20 @@
 
 class EngineFailure(RuntimeError):
     """The engine failed on valid input: this replica is broken, not the request."""
+
+
+class ModelLoadError(RuntimeError):
+    """A model that cannot be loaded, said in one line: which model, why, and what to do. Serve shows it as the
+    deployment's error; `textml up` and `textml run` print it as it is."""
+
+    def __init__(self, model: str, why: str, fix: str):
+        # All three in args, so the error pickles whole across Ray's processes.
+        super().__init__(model, why, fix)
+
+    @property
+    def model(self) -> str:
+        return self.args[0]
+
+    def __str__(self) -> str:
+        model, why, fix = self.args
+        return f"cannot load model {model!r}: {why}. Fix: {fix}"
