@@ -8,15 +8,19 @@ POST /summarize-translate      {text, language?} -> {summary, translation, langu
 GET  /docs, /openapi.json      the API's documentation (offline) and its schema
 
 Every route answers with or without a trailing slash, and every body is read as JSON whatever its Content-Type.
+While the model has random weights (`textml model random`), every answer carries `X-Textml-Model: random-weights`.
 """
 
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Body, Depends, Request
 from fastapi.responses import PlainTextResponse
 from fastapi_offline import FastAPIOffline
 from ray import serve
+from ray.serve.exceptions import RayServeException
 
+from textml.engines.checkpoints import has_random_weights
 from textml.service.schema import (
     EnglishText,
     Error,
@@ -59,6 +63,37 @@ class SlashInsensitive:
         await self.app(scope, receive, send)
 
 
+RANDOM_WEIGHTS_HEADER = (b"x-textml-model", b"random-weights")
+_has_random_weights = lru_cache(maxsize=8)(has_random_weights)
+
+
+def serves_random_weights() -> bool:
+    """Whether the replica answering loads a checkpoint `textml model random` made: its answers are meaningless."""
+    try:
+        settings = serve.get_replica_context().servable_object.settings
+    except RayServeException:  # not in a replica: the app in process, in the unit tests
+        return False
+    return settings is not None and _has_random_weights(settings.model)
+
+
+class MarksRandomWeights:
+    """ASGI middleware: the answers of a model with random weights say so, in a header."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not serves_random_weights():
+            return await self.app(scope, receive, send)
+
+        async def marked(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), RANDOM_WEIGHTS_HEADER]}
+            await send(message)
+
+        await self.app(scope, receive, marked)
+
+
 def text_service() -> TextService:
     """The service of the replica answering: the ingress deployment holds it as `service`."""
     return serve.get_replica_context().servable_object.service
@@ -76,6 +111,7 @@ api = FastAPIOffline(
 # The last added runs first: the path is made canonical before the size limit reads it.
 api.add_middleware(LimitBodySize)
 api.add_middleware(JsonBodies)
+api.add_middleware(MarksRandomWeights)
 api.add_middleware(SlashInsensitive)
 
 
