@@ -129,7 +129,7 @@ def applications_table(applications: dict) -> Table:
                 deployment_name,
                 deployment["status"],
                 f"{_running(deployment)}/{len(deployment.get('replicas', []))}",
-                model_load_error(deployment.get("message")) or _first_line(deployment.get("message")),
+                _first_line(model_load_error(deployment.get("message")) or deployment.get("message")),
             )
     return table
 
@@ -259,6 +259,12 @@ def status(address: str, console: Console) -> int:
         console.print(f"no applications on {address}; deploy them with `textml up`")
         return 0
     console.print(applications_table(details["applications"]))
+    # A model that can't load, in full: one line each, below the table.
+    for name, app in sorted(details["applications"].items()):
+        for deployment_name, deployment in app.get("deployments", {}).items():
+            cause = model_load_error(deployment.get("message"))
+            if cause:
+                console.print(f"{name} {deployment_name}: {cause}")
     return 0
 
 
