@@ -174,11 +174,13 @@ def test_readme_kubernetes_examples_run_as_written(session):
         assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
 
 
-def test_ctrl_c_stops_make_run_with_exit_0(serving):
+def test_ctrl_c_stops_make_run_cleanly(serving):
+    """textml run exits 0: make says nothing (it names a recipe that failed or was killed: `make: *** ...`),
+    then ends by the SIGINT it got itself, as GNU make always does (the shell's 130)."""
     process, log, _ = serving
     started = time.monotonic()
     os.killpg(process.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C: the whole foreground group
-    assert Session.stopped(process, log) == 0, log.read_text()
+    assert Session.stopped(process, log) in (0, -signal.SIGINT), log.read_text()
     TIMINGS["Ctrl-C to exit"] = time.monotonic() - started
     output = log.read_text()
     assert output.rstrip().endswith("stopped") and "Traceback" not in output and "***" not in output, output
