@@ -143,7 +143,7 @@ def test_the_random_model_serves_and_says_it_is_random(session, serving):
 
 @pytest.mark.parametrize("example", service_examples(README_TEXT), ids=lambda e: e.code.split("\n")[0][:60])
 def test_readme_shell_example_runs_as_written(session, serving, example):
-    result = session.sh(example.code, step=f"example: {example.code[:40]}")
+    result = session.sh(example.code, step=f"example: {example.code.splitlines()[0][:80]}")
     assert result.returncode == 0, result.stderr
     problem = as_promised(result.stdout, example.expected)
     assert problem is None, f"{example.code}\n{problem}"
