@@ -4,6 +4,7 @@ progress and a model that can't load."""
 
 import argparse
 import shutil
+import socket
 import tarfile
 import zipfile
 from pathlib import Path
@@ -14,6 +15,7 @@ from transformers import BertConfig
 from helpers.paths import MANIFESTS, ROOT, SERVE_CONFIG
 from textml.cli.local import ServiceError, checked_config, failure, model_load_error, progress
 from textml.cli.main import main, parser
+from textml.cli.run import check_ports_free
 from textml.engines.conversion import cache_path, default_compute_type
 from textml.exceptions import ModelLoadError
 
@@ -146,3 +148,12 @@ def test_progress_is_one_line_naming_what_is_not_running_yet():
         progress(applications, wanted)
         == "text_ml_app DEPLOYING (Translator 0/1), fruit_app RUNNING, math_app NOT_STARTED"
     )
+
+
+def test_run_refuses_a_port_another_server_holds():
+    """Serve's proxy would never bind it and the apps would never run: `textml run` says so before starting Ray."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        with pytest.raises(ServiceError, match=f"port {port} is taken"):
+            check_ports_free({"http_options": {"port": port}})
+    check_ports_free({"http_options": {"port": port}})  # closed: free again

@@ -11,6 +11,7 @@ logs stay in Ray's log folder, which the ready line names.
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 
@@ -40,6 +41,22 @@ def check_models(config: dict):
             raise ServiceError(str(error)) from None
 
 
+def check_ports_free(config: dict):
+    """Serve's proxies would fail to bind a port another server holds, and the apps would never run: said here."""
+    ports = [(config.get("http_options") or {}).get("port", 8000)]
+    if (config.get("grpc_options") or {}).get("grpc_servicer_functions"):
+        ports.append(config["grpc_options"].get("port", 9000))
+    for port in ports:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            continue
+        raise ServiceError(
+            f"port {port} is taken (another `make run`, `textml up` or `serve run`?): stop it, or change the port "
+            "in a copy of the config (`python -m textml.serve_config deploy/serve_config.yaml --port ...`)"
+        )
+
+
 def ready_line(config: dict, seconds: float) -> str:
     """One line: "ready in 41 s: text_ml_app http://127.0.0.1:8000/summarize_translate, ... (Ctrl-C stops)"."""
     return f"ready in {seconds:.0f} s: " + ", ".join(urls(config)) + " (Ctrl-C stops it)"
@@ -49,6 +66,7 @@ def run(config_path: str, model: str | None, timeout_s: float, console: Console)
     started = time.monotonic()
     config = checked_config(config_path, model)
     check_models(config)
+    check_ports_free(config)
     for random_model in filter(has_random_weights, models_of(config)):
         console.print(f"model {random_model} has RANDOM WEIGHTS: its answers are meaningless (textml model random)")
     stop = threading.Event()
