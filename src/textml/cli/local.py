@@ -215,6 +215,8 @@ def wait_until_running(client, config: dict, timeout_s: float, console: Console,
                     console.print(f"{elapsed:5.0f} s  {line}")
                     last_line, last_printed = line, elapsed
             for name, app in applications.items():
+                if not serve_config.took_submitted(app, wanted[name]):
+                    continue  # what it says is about the config before
                 if app["status"] == "DEPLOY_FAILED" or any(
                     model_load_error(d.get("message")) for d in app.get("deployments", {}).values()
                 ):
