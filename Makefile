@@ -1,10 +1,10 @@
 # Two commands on a fresh machine:
-#   make run    set up, then run all three applications locally (Ctrl-C stops them)
+#   make run    set up, then run all three applications locally (Ctrl-C or SIGTERM stops them, exit 0)
 #   make test   set up, then run the test suite on a real local Ray cluster
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-# A Hugging Face id or a local directory (for machines without the model hub): make run MODEL=/models/t5-small
+# A Hugging Face id or a local directory (for machines without the model hub): make run MODEL=models/t5-small
 MODEL ?=
 CONFIG := deploy/serve_config.yaml
 # Ray 2.60 turns on token auth for local clusters, which the serve/ray CLI then need passed;
@@ -21,13 +21,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt setup.py $(wildcard src/textm
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	touch $@
 
+# `textml run`, not `serve run`: it says "ready" with the URLs, fails in one line, and stops cleanly on SIGTERM.
 run: setup
-ifeq ($(MODEL),)
-	$(BIN)/serve run $(CONFIG)
-else
-	$(BIN)/python -m textml.serve_config $(CONFIG) --model $(MODEL) -o build/serve_config.yaml
-	$(BIN)/serve run build/serve_config.yaml
-endif
+	$(BIN)/textml run --config $(CONFIG)$(if $(MODEL), --model $(MODEL))
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -48,7 +44,7 @@ bench: setup
 
 # RayService manifests, rendered from the Serve config and deploy/kubernetes/profiles/.
 manifests: setup
-	$(BIN)/textml k8s render deploy/kubernetes/profiles/*.yaml
+	$(BIN)/textml k8s render
 
 # CRD: ray.io_rayservices.yaml from the KubeRay release (helm-chart/kuberay-operator/crds/).
 CRD ?= ../shared/kuberay/crds/ray.io_rayservices.yaml

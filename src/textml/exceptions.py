@@ -11,3 +11,20 @@ class DeadlineExceeded(TimeoutError):
     def __init__(self, seconds: float):
         super().__init__(f"the request's deadline of {seconds:g} s (X-Request-Timeout-S) passed before its answer")
         self.seconds = seconds
+
+
+class ModelLoadError(RuntimeError):
+    """A model that cannot be loaded, said in one line: which model, why, and what to do. Serve shows it as the
+    deployment's error; `textml up` and `textml run` print it as it is."""
+
+    def __init__(self, model: str, why: str, fix: str):
+        # All three in args, so the error pickles whole across Ray's processes.
+        super().__init__(model, why, fix)
+
+    @property
+    def model(self) -> str:
+        return self.args[0]
+
+    def __str__(self) -> str:
+        model, why, fix = self.args
+        return f"cannot load model {model!r}: {why}. Fix: {fix}"

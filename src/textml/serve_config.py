@@ -75,15 +75,21 @@ def with_overrides(
     return config
 
 
-def runs_submitted(app: dict | None, submitted: dict) -> bool:
-    """The application (its details from the dashboard's Serve API) runs the config `submitted`, not still the
-    one before it (an in-place user_config change leaves it RUNNING throughout)."""
-    if not app or app["status"] != "RUNNING":
+def took_submitted(app: dict | None, submitted: dict) -> bool:
+    """The application (its details from the dashboard's Serve API) has taken the config `submitted`: what it
+    says is about that config, not still the one before it."""
+    if not app:
         return False
     deployed = {d["name"]: d.get("user_config") for d in (app.get("deployed_app_config") or {}).get("deployments", [])}
     return all(
         deployed.get(d["name"]) == d["user_config"] for d in submitted.get("deployments", []) if "user_config" in d
     )
+
+
+def runs_submitted(app: dict | None, submitted: dict) -> bool:
+    """The application runs the config `submitted`, not still the one before it (an in-place user_config change
+    leaves it RUNNING throughout)."""
+    return bool(app) and app["status"] == "RUNNING" and took_submitted(app, submitted)
 
 
 def dump(config: dict) -> str:

@@ -4,13 +4,14 @@ one-line errors."""
 import json
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 import requests
 import yaml
 
-from helpers.cluster import BIN, DASHBOARD, HOST, PROXY, cluster_env
+from helpers.cluster import BIN, DASHBOARD, HOST, PROXY, cluster_env, seconds_until
 from helpers.config import TEXT_ML, changed, with_translator
 from helpers.paths import SERVE_CONFIG
 from helpers.prose import document
@@ -75,10 +76,34 @@ def test_up_refuses_a_bad_config_before_deploying(cluster, base_config, config_f
     assert "applications.0.deployments.0.num_replicas" in error and "greater than 0" in error, error
 
 
-def test_up_reports_a_failed_deployment(cluster, config_file, redeploy):
+def test_up_refuses_a_missing_model_directory_before_deploying(cluster, config_file):
     result = textml("up", "--config", config_file(), "--model", "/nonexistent/model", "--address", DASHBOARD)
     error = one_line_error(result)
-    assert "text_ml_app failed to deploy" in error and "/nonexistent/model" in error, error
+    assert error.startswith("textml: cannot load model '/nonexistent/model': there is no directory"), error
+    assert "deployed" not in result.stdout
+
+
+def test_up_reports_a_model_that_cannot_load_at_its_first_failure(cluster, config_file, redeploy):
+    """The replicas run offline (HF_HUB_OFFLINE=1) and the id is in no cache: each replica fails at once, and
+    `up` says why without waiting for Serve's retries. Then Serve's own 503 (which can't say why) and `textml
+    status` (which can)."""
+    started = time.monotonic()
+    result = textml("up", "--config", config_file(), "--model", "textml-tests/never-downloaded", "--address", DASHBOARD)
+    reported_s = time.monotonic() - started
+    error = one_line_error(result)
+    assert error.startswith("textml: text_ml_app failed to deploy: "), error
+    assert "cannot load model 'textml-tests/never-downloaded': HF_HUB_OFFLINE is set" in error, error
+    assert "textml model random DIR" in error and reported_s < 60, (reported_s, error)
+    failed_s = seconds_until(
+        lambda: cluster.details()["applications"]["text_ml_app"]["status"] == "DEPLOY_FAILED", 120, "DEPLOY_FAILED"
+    )
+    response = requests.post(URL, json="It was the best of times", timeout=60)
+    assert response.status_code == 503, response.text
+    assert (
+        response.text == "Deployment(name='Translator', app='text_ml_app') is unavailable because it failed to deploy."
+    )
+    assert "HF_HUB_OFFLINE is set and textml-tests/never-downloaded" in textml("status", "--address", DASHBOARD).stdout
+    print(f"\nup reported the failure in {reported_s:.1f} s; DEPLOY_FAILED {failed_s:.1f} s later")
 
 
 def test_status_shows_applications_deployments_replicas(cluster):
@@ -152,7 +177,7 @@ def test_bench_runs_the_benchmark(tmp_path, tiny_models):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     report = (tmp_path / "results.md").read_text()
-    assert "| (c) textml translate | 2 |" in report and (tmp_path / "throughput.png").stat().st_size > 0
+    assert "| [greedy] (c) textml /translate | 2 |" in report and (tmp_path / "throughput.png").stat().st_size > 0
 
 
 def _answers(port: int) -> bool:

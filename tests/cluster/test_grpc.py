@@ -29,6 +29,8 @@ def test_translate(stub, base_config, tiny_models):
     assert as_dict(reply) == translation_of(base_config, tiny_models[0], TEXT, "german")
     reply = stub.Translate(messages.TranslateRequest(text=TEXT, language="French"), metadata=TEXT_ML, timeout=60)
     assert as_dict(reply) == translation_of(base_config, tiny_models[0], TEXT, "french")
+    request = messages.SummarizeTranslateRequest(text=TEXT, language="GERMAN")
+    assert stub.SummarizeTranslate(request, metadata=TEXT_ML, timeout=60).language == "german"
 
 
 def test_translate_a_document_answers_its_segments(stub):

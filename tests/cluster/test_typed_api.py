@@ -2,6 +2,7 @@
 batches answer in order, bad bodies are refused by name, and the OpenAPI document and docs page are served
 without any outside asset."""
 
+import json
 import re
 
 import pytest
@@ -21,6 +22,34 @@ def test_translate_configured_and_per_request_language(cluster, base_config, tin
     assert ok("/translate", {"text": TEXT, "language": "german"}) == translation_of(base_config, model, TEXT, "german")
     # Any case, as in user_config.
     assert ok("/translate", {"text": TEXT, "language": "German"})["language"] == "german"
+
+
+@pytest.mark.parametrize(
+    "route, body",
+    [
+        ("/translate", {"text": TEXT}),
+        ("/translate/batch", {"texts": [TEXT]}),
+        ("/summarize-translate", {"text": TEXT}),
+        ("/summarize-translate/batch", {"texts": [TEXT]}),
+    ],
+)
+def test_languages_in_any_case_on_every_route(cluster, route, body):
+    assert ok(route, {**body, "language": "GERMAN"})["language"] == "german"
+
+
+@pytest.mark.parametrize("route", ["", "/", "/translate", "/translate/", "/summarize/batch/"])
+def test_routes_answer_as_curl_sends_them(cluster, route):
+    """With or without a trailing slash, and with curl -d's form Content-Type: answered, never redirected."""
+    body = {"texts": [TEXT]} if "batch" in route else TEXT if route in ("", "/") else {"text": TEXT}
+    response = requests.post(
+        f"{PROXY}{APP}{route}",
+        data=json.dumps(body),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert response.status_code == 200, (route, response.status_code, response.headers, response.text)
+    assert response.text
 
 
 def test_summarize_with_and_without_lengths(cluster, base_config, tiny_models):

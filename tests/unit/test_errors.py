@@ -23,9 +23,12 @@ def test_schema_refusals_name_the_field_and_what_was_given():
     assert invalid_body(errors_of('{"language": "german"}')).message == "text: Field required"
 
 
-def test_a_body_that_is_not_json_is_a_400():
-    refusal = invalid_body(errors_of("It was the best of times"))
-    assert refusal.status_code == 400 and refusal.message.startswith("body is not valid JSON")
+def test_a_body_that_is_not_json_is_a_400_naming_what_was_received():
+    refusal = invalid_body(errors_of("MANGO 2"))
+    assert refusal.status_code == 400
+    assert refusal.message == "body is not valid JSON: expected value at line 1 column 1 (got 'MANGO 2')"
+    long = invalid_body(errors_of("It was the best of times, it was the worst of times, it was the age")).message
+    assert long.endswith("(got 'It was the best of times, it was the worst of times, it ...)")
 
 
 def test_positions_are_named_by_field_names():

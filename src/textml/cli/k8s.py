@@ -3,6 +3,7 @@
 
 import json
 import sys
+from glob import glob
 from pathlib import Path
 
 from textml import serve_config
@@ -13,8 +14,13 @@ from textml.k8s.render import manifest_path, render
 
 
 def render_command(args) -> int:
+    from textml.cli.main import PROFILES
+
+    profiles = args.profiles or sorted(glob(PROFILES))
+    if not profiles:
+        raise ValueError(f"no cluster profiles at {PROFILES}: run it in the repository's root, or name the profiles")
     config = serve_config.load(args.serve_config)
-    for profile_path in map(Path, args.profiles):
+    for profile_path in map(Path, profiles):
         text = render(config, load_profile(profile_path), source=args.serve_config)
         if args.out_dir == "-":
             sys.stdout.write(text)

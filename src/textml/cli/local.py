@@ -1,7 +1,8 @@
 """`textml up`, `status` and `down`: the Serve config deployed to a local Ray cluster, watched until it runs.
 
 Ray does the work: `ray start` for the cluster, the dashboard's Serve REST API (ServeSubmissionClient, as
-`serve deploy` uses) for deploying, reading status and deleting.
+`serve deploy` uses) for deploying, reading status and deleting. Progress is a live table on a terminal, and a
+line each time something changes otherwise (a log, CI, `make run | tee`).
 """
 
 import json
@@ -10,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import yaml
@@ -20,6 +22,8 @@ from rich.table import Table
 
 from textml import serve_config
 from textml._ray import serve_rest_client
+from textml.engines.checkpoints import LOCAL_FIX, directory_problem, looks_like_a_path
+from textml.exceptions import ModelLoadError
 
 DEFAULT_ADDRESS = "http://127.0.0.1:8265"
 # Where `up` notes that it started the Ray cluster, so `down` stops only a cluster `up` started.
@@ -74,6 +78,17 @@ def _schema_problem(error: ValidationError) -> str:
     return f"{where or 'config'}: {first['msg']}"
 
 
+def local_model(model: str | None) -> str | None:
+    """`model` as the replicas must be given it: a directory by its absolute path (a replica's working directory
+    is not this one). Refused here, in one line, when it is a path but not a T5 checkpoint directory."""
+    if model is None or not looks_like_a_path(model):
+        return model
+    problem = directory_problem(Path(model).expanduser())
+    if problem:
+        raise ServiceError(str(ModelLoadError(model, problem, LOCAL_FIX)))
+    return str(Path(model).expanduser().resolve())
+
+
 def checked_config(path: str, model: str | None) -> dict:
     """The config to deploy, refused here (one line, naming the field) if Serve or a model would refuse it."""
     from textml.k8s.check import check_serve_config
@@ -81,7 +96,7 @@ def checked_config(path: str, model: str | None) -> dict:
     if not Path(path).is_file():
         raise ServiceError(f"no Serve config at {path}: pass --config PATH")
     try:
-        config = serve_config.with_overrides(serve_config.load(path), model=model)
+        config = serve_config.with_overrides(serve_config.load(path), model=local_model(model))
     except yaml.YAMLError as error:
         raise ServiceError(f"{path} is not YAML: {' '.join(str(error).split())}") from None
     except ValidationError as error:  # Ray's Serve schema refused it
@@ -106,16 +121,15 @@ def applications_table(applications: dict) -> Table:
     table = Table("application", "status", "deployment", "status", "replicas", "message")
     for name, app in sorted(applications.items()):
         table.add_row(name, app["status"], "", "", "", _first_line(app.get("message")))
+        # A replica's ModelLoadError says it all; otherwise Serve's own first line.
         for deployment_name, deployment in app.get("deployments", {}).items():
-            replicas = deployment.get("replicas", [])
-            running = sum(r["state"] == "RUNNING" for r in replicas)
             table.add_row(
                 "",
                 "",
                 deployment_name,
                 deployment["status"],
-                f"{running}/{len(replicas)}",
-                _first_line(deployment.get("message")),
+                f"{_running(deployment)}/{len(deployment.get('replicas', []))}",
+                _first_line(model_load_error(deployment.get("message")) or deployment.get("message")),
             )
     return table
 
@@ -136,14 +150,88 @@ def urls(config: dict) -> list[str]:
     return lines
 
 
+MODEL_LOAD_ERROR = f"{ModelLoadError.__name__}: "
+
+
+def model_load_error(message: str | None) -> str | None:
+    """The ModelLoadError line in a deployment's message (Serve keeps the traceback of a replica that failed to
+    start), or None. Retrying can't help such a replica: it is reported at its first failure."""
+    for line in (message or "").splitlines():
+        if MODEL_LOAD_ERROR in line:
+            return line.split(MODEL_LOAD_ERROR, 1)[1].strip()
+    return None
+
+
 def failure(name: str, app: dict) -> str:
     """Why an application failed to deploy, in one line: the failed deployment and the error its replicas
-    raised (the last line of the traceback Serve keeps)."""
+    raised (the ModelLoadError, else the last line of the traceback Serve keeps)."""
+    for deployment_name, deployment in app.get("deployments", {}).items():
+        cause = model_load_error(deployment.get("message"))
+        if cause:
+            return f"{name} failed to deploy: {deployment_name}: {cause}"
     for deployment_name, deployment in app.get("deployments", {}).items():
         if deployment["status"] in ("DEPLOY_FAILED", "UNHEALTHY"):
             lines = [line.strip() for line in (deployment.get("message") or "").splitlines() if line.strip()]
             return f"{name} failed to deploy: {deployment_name}: {lines[-1][:300] if lines else 'no message'}"
     return f"{name} failed to deploy: {_first_line(app.get('message')) or 'no message'}"
+
+
+def _running(deployment: dict) -> int:
+    return sum(r["state"] == "RUNNING" for r in deployment.get("replicas", []))
+
+
+def progress(applications: dict, wanted: dict) -> str:
+    """Where each application is, in one line: "text_ml_app DEPLOYING (Translator 0/1, Summarizer 1/1),
+    fruit_app RUNNING"."""
+    parts = []
+    for name in wanted:
+        app = applications.get(name) or {"status": "NOT_STARTED"}
+        replicas = [
+            f"{deployment_name} {_running(d)}/{len(d.get('replicas', []))}"
+            for deployment_name, d in app.get("deployments", {}).items()
+            if d["status"] != "HEALTHY"
+        ]
+        parts.append(f"{name} {app['status']}" + (f" ({', '.join(replicas)})" if replicas else ""))
+    return ", ".join(parts)
+
+
+def wait_until_running(client, config: dict, timeout_s: float, console: Console, stopped=lambda: False) -> dict:
+    """Watches the deployed `config` until every application in it runs it, showing progress; returns the
+    applications' details. Raises ServiceError, in one line, when one fails to deploy: at once when a
+    model can't be loaded, else when Serve gives up (DEPLOY_FAILED). Returns early when `stopped()`."""
+    started = time.monotonic()
+    wanted = {app["name"]: app for app in config["applications"]}
+    last_line, last_printed = "", 0.0
+    with Live(console=console, transient=True, refresh_per_second=4) if console.is_terminal else nullcontext() as live:
+        while not stopped():
+            applications = {n: a for n, a in client.get_serve_details().get("applications", {}).items() if n in wanted}
+            elapsed = time.monotonic() - started
+            if live:
+                live.update(applications_table(applications))
+            else:
+                line = progress(applications, wanted)
+                # A line when something changed, and every 30 s that nothing did.
+                if line != last_line or elapsed - last_printed >= 30:
+                    console.print(f"{elapsed:5.0f} s  {line}")
+                    last_line, last_printed = line, elapsed
+            for name, app in applications.items():
+                if not serve_config.took_submitted(app, wanted[name]):
+                    continue  # what it says is about the config before
+                if app["status"] == "DEPLOY_FAILED" or any(
+                    model_load_error(d.get("message")) for d in app.get("deployments", {}).values()
+                ):
+                    raise ServiceError(failure(name, app))
+            if all(serve_config.runs_submitted(applications.get(name), app) for name, app in wanted.items()):
+                return applications
+            if elapsed > timeout_s:
+                waiting = {
+                    n: applications.get(n, {}).get("status", "absent")
+                    for n in wanted
+                    if not serve_config.runs_submitted(applications.get(n), wanted[n])
+                }
+                raise ServiceError(f"not RUNNING after {timeout_s:.0f} s: {waiting}; see `textml status`")
+            time.sleep(0.5)
+    return {}
 
 
 def up(config_path: str, model: str | None, address: str, timeout_s: float, console: Console) -> int:
@@ -159,27 +247,8 @@ def up(config_path: str, model: str | None, address: str, timeout_s: float, cons
         client = connect(address)
     client.deploy_applications(config)
     console.print(f"deployed {config_path} to {address}")
-    deadline = time.monotonic() + timeout_s
-    wanted = {app["name"]: app for app in config["applications"]}
-    with Live(console=console, transient=True, refresh_per_second=4) as live:
-        while True:
-            details = client.get_serve_details()
-            applications = details.get("applications", {})
-            live.update(applications_table({n: a for n, a in applications.items() if n in wanted}))
-            failed = [(n, applications[n]) for n in wanted if applications.get(n, {}).get("status") == "DEPLOY_FAILED"]
-            if failed:
-                raise ServiceError(failure(*failed[0]))
-            if all(serve_config.runs_submitted(applications.get(name), app) for name, app in wanted.items()):
-                break
-            if time.monotonic() > deadline:
-                waiting = {
-                    n: applications.get(n, {}).get("status", "absent")
-                    for n in wanted
-                    if not serve_config.runs_submitted(applications.get(n), wanted[n])
-                }
-                raise ServiceError(f"not RUNNING after {timeout_s:.0f} s: {waiting}; see `textml status`")
-            time.sleep(0.5)
-    console.print(applications_table({n: a for n, a in applications.items() if n in wanted}))
+    applications = wait_until_running(client, config, timeout_s, console)
+    console.print(applications_table(applications))
     console.print("running:")
     for line in urls(config):
         console.print(f"  {line}")
@@ -192,6 +261,12 @@ def status(address: str, console: Console) -> int:
         console.print(f"no applications on {address}; deploy them with `textml up`")
         return 0
     console.print(applications_table(details["applications"]))
+    # A model that can't load, in full: one line each, below the table.
+    for name, app in sorted(details["applications"].items()):
+        for deployment_name, deployment in app.get("deployments", {}).items():
+            cause = model_load_error(deployment.get("message"))
+            if cause:
+                console.print(f"{name} {deployment_name}: {cause}")
     return 0
 
 

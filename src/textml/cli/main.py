@@ -1,5 +1,6 @@
-"""The `textml` command: run the service locally (up, status, down), call it (translate, summarize),
-benchmark it (bench), and render, check and plan its Kubernetes manifests (k8s). Errors are one line."""
+"""The `textml` command: run the service locally (run, up, status, down), prepare a model for it (model), call
+it (translate, summarize), benchmark it (bench), and render, check and plan its Kubernetes manifests (k8s).
+Errors are one line; every command's --help ends with an example."""
 
 import argparse
 import json
@@ -8,12 +9,41 @@ import sys
 from pathlib import Path
 
 DEFAULT_SERVE_CONFIG = "deploy/serve_config.yaml"
+# `textml k8s render` without arguments renders these (make manifests).
+PROFILES = "deploy/kubernetes/profiles/*.yaml"
 
 
 def console():
     from rich.console import Console
 
-    return Console(highlight=False)
+    # soft_wrap: a line stays one line when the output is not a terminal (a log, CI, `make run | tee`).
+    return Console(highlight=False, soft_wrap=True)
+
+
+def examples(*lines: str) -> dict:
+    """The parser options that end a command's --help with examples."""
+    return {
+        "epilog": "example:\n" + "\n".join(f"  {line}" for line in lines),
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
+
+
+def cmd_run(args) -> int:
+    from textml.cli import run
+
+    return run.run(args.config, args.model, args.timeout, console())
+
+
+def cmd_model_prepare(args) -> int:
+    from textml.cli import models
+
+    return models.prepare(args.source, args.directory, console())
+
+
+def cmd_model_random(args) -> int:
+    from textml.cli import models
+
+    return models.random(args.directory, console())
 
 
 def cmd_up(args) -> int:
@@ -116,6 +146,20 @@ def parser() -> argparse.ArgumentParser:
         help=f"the Ray dashboard (default {DEFAULT_ADDRESS}, or $RAY_DASHBOARD_ADDRESS)",
     )
 
+    model_help = "a local checkpoint directory or a Hugging Face id, for every model deployment"
+    run = commands.add_parser(
+        "run",
+        help="serve the Serve config on a local Ray cluster in the foreground (make run)",
+        description="Starts a local Ray cluster of its own, deploys the Serve config, prints one 'ready' line with\n"
+        "the URLs once every application is RUNNING (or one line saying why one failed), and serves until\n"
+        "Ctrl-C or SIGTERM, then stops the applications and the cluster and exits 0.",
+        **examples("textml run", "textml run --model models/t5-small    # a local checkpoint, no model hub"),
+    )
+    run.add_argument("--config", default=DEFAULT_SERVE_CONFIG, help="the Serve config to deploy")
+    run.add_argument("--model", help=model_help)
+    run.add_argument("--timeout", type=float, default=900, help="seconds to wait for RUNNING")
+    run.set_defaults(run=cmd_run)
+
     up = commands.add_parser(
         "up",
         parents=[address],
@@ -123,17 +167,53 @@ def parser() -> argparse.ArgumentParser:
         description="Starts a local Ray cluster if none answers at the default address, "
         "deploys the Serve config, and shows progress until every application "
         "is RUNNING or one fails.",
+        **examples("textml up", "textml up --model models/t5-small --config deploy/serve_config.yaml"),
     )
     up.add_argument("--config", default=DEFAULT_SERVE_CONFIG, help="the Serve config to deploy")
-    up.add_argument("--model", help="a Hugging Face id or local directory for every model deployment")
+    up.add_argument("--model", help=model_help)
     up.add_argument("--timeout", type=float, default=900, help="seconds to wait for RUNNING")
     up.set_defaults(run=cmd_up)
-    commands.add_parser("status", parents=[address], help="applications, deployments and replicas").set_defaults(
-        run=cmd_status
-    )
     commands.add_parser(
-        "down", parents=[address], help="delete the applications (and stop the Ray cluster if `up` started it)"
+        "status",
+        parents=[address],
+        help="applications, deployments and replicas",
+        **examples("textml status", "textml status --address http://127.0.0.1:8265"),
+    ).set_defaults(run=cmd_status)
+    commands.add_parser(
+        "down",
+        parents=[address],
+        help="delete the applications (and stop the Ray cluster if `up` started it)",
+        **examples("textml down"),
     ).set_defaults(run=cmd_down)
+
+    model = commands.add_parser(
+        "model",
+        help="prepare a local model directory (no model hub needed)",
+        **examples("textml model random models/t5-random"),
+    ).add_subparsers(dest="model_command", required=True)
+    prepare = model.add_parser(
+        "prepare",
+        help="a local model directory from a T5 checkpoint archive or directory you have",
+        description="Unpacks SOURCE (a .tar.gz, .tgz, .tar or .zip archive, or a directory) into DIRECTORY, checks\n"
+        "it is a T5 checkpoint the pinned transformers loads, and converts it to CTranslate2 ahead of time.",
+        **examples(
+            "textml model prepare t5-small.tar.gz models/t5-small",
+            "textml model prepare /mnt/usb/t5-small models/t5-small",
+            "make run MODEL=models/t5-small",
+        ),
+    )
+    prepare.add_argument("source", help="a checkpoint archive (.tar.gz, .tgz, .tar, .zip) or directory")
+    prepare.add_argument("directory", help="where the model directory goes (must not exist, or be empty)")
+    prepare.set_defaults(run=cmd_model_prepare)
+    random_model = model.add_parser(
+        "random",
+        help="a t5-small-shaped model with RANDOM weights, to try textml with no weights at all",
+        description="Builds t5-small's architecture and tokenizer shape with random weights into DIRECTORY (about a\n"
+        "minute), marked as such: its answers are meaningless, and textml says so wherever it serves it.",
+        **examples("textml model random models/t5-random", "make run MODEL=models/t5-random"),
+    )
+    random_model.add_argument("directory", help="where the model directory goes (must not exist, or be empty)")
+    random_model.set_defaults(run=cmd_model_random)
 
     service = argparse.ArgumentParser(add_help=False)
     service.add_argument("text", nargs="?", help="English text of any length (default: --file, or read stdin)")
@@ -142,10 +222,26 @@ def parser() -> argparse.ArgumentParser:
         "--url", default=DEFAULT_URL, help=f"text_ml_app's URL (default {DEFAULT_URL}, or $TEXTML_URL)"
     )
     service.add_argument("--json", action="store_true", help="print the service's JSON answer (with the segments)")
-    translate = commands.add_parser("translate", parents=[service], help="translate English text")
+    translate = commands.add_parser(
+        "translate",
+        parents=[service],
+        help="translate English text",
+        **examples(
+            'textml translate "It was the best of times" --language german',
+            "textml translate --file article.txt --json",
+        ),
+    )
     translate.add_argument("--language", help="french, german or romanian (default: the configured one)")
     translate.set_defaults(run=cmd_translate)
-    summarize = commands.add_parser("summarize", parents=[service], help="summarize English text")
+    summarize = commands.add_parser(
+        "summarize",
+        parents=[service],
+        help="summarize English text",
+        **examples(
+            "textml summarize --file article.txt --max-length 40",
+            'echo "It was the best of times, it was the worst of times" | textml summarize --translate romanian',
+        ),
+    )
     summarize.add_argument("--min-length", type=int, help="summary length in tokens, at least")
     summarize.add_argument("--max-length", type=int, help="summary length in tokens, at most")
     summarize.add_argument(
@@ -158,16 +254,27 @@ def parser() -> argparse.ArgumentParser:
     summarize.set_defaults(run=cmd_summarize)
 
     bench_parser = commands.add_parser(
-        "bench", help="the throughput benchmark (make bench)", description=bench.__doc__.split("\n\n")[0]
+        "bench",
+        help="the throughput benchmark (make bench)",
+        description=bench.__doc__.split("\n\n")[0],
+        **examples("textml bench --seconds 15 --out benchmarks", "textml bench --systems translate --clients 1 16"),
     )
     bench.add_arguments(bench_parser)
     bench_parser.set_defaults(run=cmd_bench)
 
-    k8s = commands.add_parser("k8s", help="RayService manifests for Kubernetes").add_subparsers(
-        dest="k8s_command", required=True
+    k8s = commands.add_parser(
+        "k8s",
+        help="RayService manifests for Kubernetes",
+        **examples("textml k8s render", "textml k8s check --crd ray.io_rayservices.yaml deploy/kubernetes/*.yaml"),
+    ).add_subparsers(dest="k8s_command", required=True)
+    render = k8s.add_parser(
+        "render",
+        help="render RayService manifests from the Serve config and profiles",
+        description="Renders one RayService manifest per cluster profile from the Serve config (make manifests).\n"
+        f"Without PROFILES, the committed ones: {PROFILES}.",
+        **examples("textml k8s render", "textml k8s render deploy/kubernetes/profiles/quickstart.yaml --out-dir -"),
     )
-    render = k8s.add_parser("render", help="render RayService manifests from the Serve config and profiles")
-    render.add_argument("profiles", nargs="+", help="cluster profiles, e.g. deploy/kubernetes/profiles/*.yaml")
+    render.add_argument("profiles", nargs="*", help=f"cluster profiles (default: {PROFILES})")
     render.add_argument("--serve-config", default=DEFAULT_SERVE_CONFIG, help="the Serve config to render")
     render.add_argument(
         "--out-dir", default="deploy/kubernetes", help="where each PROFILE.yaml manifest goes ('-' for stdout)"
@@ -207,11 +314,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from textml.cli.local import ServiceError
     from textml.client import ClientError
+    from textml.exceptions import ModelLoadError
 
     args = parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
         return args.run(args)
-    except (ServiceError, ClientError) as error:
+    except (ServiceError, ClientError, ModelLoadError) as error:
         print(f"textml: {error}", file=sys.stderr)
         return 1
     except (OSError, ValueError) as error:

@@ -4,6 +4,7 @@ Decoding settings are given in Hugging Face terms (num_beams, min_length, max_le
 no_repeat_ngram_size, early_stopping), whatever the engine.
 """
 
+import logging
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,14 +51,37 @@ def prepare_engine(model: str, engine: str = DEFAULT_ENGINE, **options):
 def load_engine(model: str, engine: str = DEFAULT_ENGINE, threads: int = 1, **options) -> Engine:
     """Loads `model` (a Hugging Face id or a local directory) into the named engine.
 
-    `options` go to the engine: compute_type for CTranslate2 (int8 on CPU, float16 on GPU by default).
+    `options` go to the engine: compute_type for CTranslate2 (int8 on CPU, float16 on GPU by default). Raises
+    ModelLoadError, one line naming the model, why and what to do, when the model can't be loaded.
     """
-    if engine == "ctranslate2":
-        from textml.engines.ctranslate2 import CTranslate2Engine
+    from textml.engines.checkpoints import LOCAL_FIX, checkpoint_source, has_random_weights, one_line
+    from textml.exceptions import ModelLoadError
 
-        return CTranslate2Engine(model, threads=threads, **options)
-    if engine == "transformers":
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    source = checkpoint_source(model)
+    if has_random_weights(source):
+        logging.getLogger("ray.serve").warning(
+            "%s has RANDOM WEIGHTS (textml model random): its answers are meaningless", model
+        )
+    try:
+        if engine == "ctranslate2":
+            from textml.engines.ctranslate2 import CTranslate2Engine
+
+            return CTranslate2Engine(source, threads=threads, **options)
         from textml.engines.transformers import TransformersEngine
 
-        return TransformersEngine(model, threads=threads)
-    raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        return TransformersEngine(source, threads=threads)
+    except ModelLoadError as error:  # named by what it was loaded from: name it as the user did
+        raise ModelLoadError(model, *error.args[1:]) from error
+    except Exception as error:
+        why = f"{engine} could not load it ({one_line(error)})"
+        raise ModelLoadError(
+            model, why, f"check it loads with transformers {_transformers_version()}, or {LOCAL_FIX}"
+        ) from error
+
+
+def _transformers_version() -> str:
+    from importlib.metadata import version
+
+    return version("transformers")

@@ -4,9 +4,11 @@ import ctranslate2
 from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
 from textml.engines import Generated
+from textml.engines.checkpoints import LOCAL_FIX, one_line
 from textml.engines.conversion import converted_model, default_compute_type
 from textml.engines.t5 import Task, task_from_config
 from textml.engines.tokens import TokenizedEngine
+from textml.exceptions import ModelLoadError
 
 DECODING_KEYS = {"num_beams", "min_length", "max_length", "length_penalty", "no_repeat_ngram_size", "early_stopping"}
 
@@ -37,8 +39,15 @@ class CTranslate2Engine(TokenizedEngine):
             self.defaults = GenerationConfig.from_pretrained(model)
         except OSError:  # checkpoints without generation_config.json
             self.defaults = GenerationConfig.from_model_config(self.config)
+        try:
+            converted = converted_model(model, compute_type)
+        except Exception as error:
+            why = f"CTranslate2 could not convert it ({one_line(error)})"
+            raise ModelLoadError(
+                model, why, f"try `engine: transformers` in its user_config, or {LOCAL_FIX}"
+            ) from error
         self.translator = ctranslate2.Translator(
-            str(converted_model(model, compute_type)),
+            str(converted),
             device="cuda" if ctranslate2.get_cuda_device_count() else "cpu",
             compute_type=compute_type,
             intra_threads=threads,

@@ -1,5 +1,5 @@
-"""Request bodies: the one size check (by the declared length, then by what arrives), and JSON reading for
-the plain Starlette handlers of fruit_app and math_app."""
+"""Request bodies: the one size check (by the declared length, then by what arrives), bodies read as JSON
+whatever their Content-Type, and JSON reading for the plain Starlette handlers of fruit_app and math_app."""
 
 from typing import Any, Sequence
 
@@ -43,6 +43,24 @@ class LimitBodySize:
             receive = limited(scope, receive, text_body_limit(scope["path"]))
         except Refusal as refusal:
             return await refusal.response()(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
+JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+
+
+class JsonBodies:
+    """ASGI middleware: every body sent to text_ml_app is read as JSON, whatever its Content-Type. `curl -d`
+    sends `application/x-www-form-urlencoded`, which FastAPI would hand over as bytes to fail validation
+    obscurely; as JSON, a body that is not JSON is refused by name (400, transport/errors.py)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send):
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+            headers = [(name, value) for name, value in scope["headers"] if name != b"content-type"]
+            scope = {**scope, "headers": [*headers, JSON_CONTENT_TYPE]}
         await self.app(scope, receive, send)
 
 

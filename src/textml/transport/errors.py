@@ -46,6 +46,26 @@ class Refusal(HTTPException):
         return JSONResponse({"error": self.message}, status_code=self.status_code, headers=self.headers)
 
 
+def shown(value: Any) -> str:
+    """What a client sent, quoted and cut short for a message: 'It was the best of times, it was the wo...'."""
+    if isinstance(value, bytes):
+        value = value.decode(errors="replace")
+    got = repr(value)
+    return got if len(got) <= 60 else got[:57] + "..."
+
+
+def not_json(error: dict, body: str | bytes | None = None) -> Refusal:
+    """400 naming why the body is not JSON, where, and what it was: from pydantic's error (its input is the
+    body) or FastAPI's (the position in its loc, the body beside it)."""
+    why = error.get("ctx", {}).get("error", error["msg"])
+    received = error["input"] if isinstance(error["input"], (str, bytes)) else body
+    position = error["loc"][-1] if error["loc"] else None
+    if isinstance(position, int) and isinstance(received, str) and " line " not in why:
+        line, column = received.count("\n", 0, position) + 1, position - received.rfind("\n", 0, position)
+        why += f" at line {line} column {column}"
+    return Refusal(400, f"body is not valid JSON: {why}" + (f" (got {shown(received)})" if received else ""))
+
+
 def describe_errors(errors: Sequence[dict], field_names: Sequence[str] = ()) -> str:
     """One readable line per bad field, e.g. "amount: Input should be a valid number (got 'x')"."""
     lines: dict[Any, str] = {}
@@ -56,24 +76,22 @@ def describe_errors(errors: Sequence[dict], field_names: Sequence[str] = ()) -> 
             where = field_names[loc[0]]
         else:
             where = ".".join(map(str, loc)) or "body"
-        got = repr(error["input"])
-        if len(got) > 60:
-            got = got[:57] + "..."
+        got = shown(error["input"])
         # A union reports once per branch; the last branch's message is the most general.
         quoted = error["type"] not in ("missing", TOO_LONG)
         lines[loc] = f"{where}: {error['msg']}" + (f" (got {got})" if quoted else "")
     return "; ".join(lines.values())
 
 
-def invalid_body(errors: Sequence[dict], field_names: Sequence[str] = ()) -> Refusal:
+def invalid_body(errors: Sequence[dict], field_names: Sequence[str] = (), body: str | bytes | None = None) -> Refusal:
     """400 for a body that is not JSON (or none), 413 for a text over its length limit, 422 for JSON that the
-    schema refuses otherwise."""
+    schema refuses otherwise. `body` is the request's, where the errors don't carry it (FastAPI's)."""
     too_long = [error for error in errors if error["type"] == TOO_LONG]
     if too_long:
         return Refusal(413, describe_errors(too_long, field_names))
     first = errors[0]
     if first["type"] == "json_invalid":
-        return Refusal(400, f"body is not valid JSON: {first.get('ctx', {}).get('error', first['msg'])}")
+        return not_json(first, body)
     if first["type"] == "missing" and tuple(first["loc"]) == ("body",):
         return Refusal(400, EMPTY_BODY)
     return Refusal(422, describe_errors(errors, field_names))
@@ -105,7 +123,7 @@ def refusal_for(error: Exception) -> Refusal | None:
     if isinstance(error, ValidationError):
         return invalid_body(error.errors(include_url=False))
     if isinstance(error, RequestValidationError):  # FastAPI's, for a body its route refused
-        return invalid_body(error.errors())
+        return invalid_body(error.errors(), body=error.body)
     if isinstance(error, RETRYABLE):
         return retry_later(error)
     if isinstance(error, HTTPException):  # Starlette's own, e.g. 404 and 405

@@ -1,0 +1,97 @@
+"""text_ml_app's HTTP layer, in process as Serve mounts it (at its route prefix): every route answers with and
+without a trailing slash and never redirects, bodies are read as JSON whatever their Content-Type, a body that
+is not JSON is refused with 400 naming what was received, and languages are read in any case on every route."""
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.testclient import TestClient
+
+from textml.service import schema
+from textml.transport.bodies import JsonBodies
+from textml.transport.rest import api, canonical_path
+
+PREFIX = "/summarize_translate"
+CLIENT = TestClient(api, root_path=PREFIX)
+POST_ROUTES = sorted(route.path for route in api.routes if isinstance(route, APIRoute) and "POST" in route.methods)
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}  # what `curl -d` sends
+NOT_JSON = "body is not valid JSON: Expecting value at line 1 column 1 (got 'It was the best of times')"
+
+
+@pytest.mark.parametrize(
+    "path, canonical",
+    [
+        (PREFIX, f"{PREFIX}/"),
+        (f"{PREFIX}/", f"{PREFIX}/"),
+        (f"{PREFIX}/translate/", f"{PREFIX}/translate"),
+        (f"{PREFIX}/translate/batch//", f"{PREFIX}/translate/batch"),
+        (f"{PREFIX}/docs", f"{PREFIX}/docs"),
+        ("/elsewhere/", "/elsewhere/"),  # not under the app's prefix: left alone
+    ],
+)
+def test_paths_are_made_canonical(path, canonical):
+    assert canonical_path(path, PREFIX) == canonical
+
+
+@pytest.mark.parametrize("route", POST_ROUTES)
+@pytest.mark.parametrize("slash", ["", "/"])
+def test_every_route_answers_with_and_without_a_trailing_slash(route, slash):
+    """The body is read by the route itself (a 400 for this one), not answered 307, 404 or 405."""
+    path = PREFIX + route.rstrip("/") + slash
+    response = CLIENT.post(path, content=b"It was the best of times", headers=FORM, follow_redirects=False)
+    assert response.status_code == 400, (path, response.status_code, response.text)
+    assert response.json() == {"error": NOT_JSON}
+
+
+def test_root_route_and_typed_routes_are_all_there():
+    assert POST_ROUTES == [
+        "/",
+        "/summarize",
+        "/summarize-translate",
+        "/summarize-translate/batch",
+        "/summarize/batch",
+        "/translate",
+        "/translate/batch",
+    ]
+
+
+def test_docs_and_schema_are_still_served():
+    for path in ("/openapi.json", "/docs", "/docs/", "/static-offline-docs/swagger-ui.css"):
+        assert CLIENT.get(PREFIX + path, follow_redirects=False).status_code == 200, path
+
+
+def test_a_bad_body_names_where_it_stops_being_json():
+    body = b'{"text": "It was the best of times",\n "language": german}'
+    message = CLIENT.post(f"{PREFIX}/translate", content=body).json()["error"]
+    assert message.startswith('body is not valid JSON: Expecting value at line 2 column 14 (got \'{"text"')
+
+
+@pytest.mark.parametrize("content_type", [None, "application/json", "application/x-www-form-urlencoded", "text/plain"])
+def test_bodies_are_read_as_json_whatever_their_content_type(content_type):
+    """A real FastAPI app with the middleware and a route typed like /translate."""
+    app = FastAPI()
+    app.add_middleware(JsonBodies)
+
+    @app.post("/translate")
+    async def echo(request: schema.TranslateRequest) -> schema.TranslateRequest:
+        return request
+
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = TestClient(app).post("/translate", content=b'{"text": "hi", "language": "German"}', headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["language"] == "german"
+
+
+@pytest.mark.parametrize(
+    "request_type, body",
+    [
+        (schema.TranslateRequest, {"text": "hi"}),
+        (schema.SummarizeTranslateRequest, {"text": "hi"}),
+        (schema.TranslateBatchRequest, {"texts": ["hi"]}),
+        (schema.SummarizeTranslateBatchRequest, {"texts": ["hi"]}),
+    ],
+)
+@pytest.mark.parametrize("language", ["german", "German", "GERMAN"])
+def test_every_request_with_a_language_takes_it_in_any_case(request_type, body, language):
+    """The JSON routes and the gRPC methods read their requests with these types."""
+    assert request_type.model_validate({**body, "language": language}).language == "german"
