@@ -11,7 +11,6 @@ import math
 import os
 import threading
 import time
-from pathlib import Path
 from typing import ClassVar
 
 import ray
@@ -58,13 +57,6 @@ async def at_low_priority(function, *args, **kwargs):
     return await done
 
 
-def process_started() -> float:
-    """When this process started (Unix time), from /proc: the replica's start includes Ray starting its worker."""
-    ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])  # since boot
-    [boot] = [int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime")]
-    return boot + ticks / os.sysconf("SC_CLK_TCK")
-
-
 class ModelDeployment:
     settings_type: ClassVar[type[ModelSettings]] = ModelSettings
 
@@ -83,7 +75,9 @@ class ModelDeployment:
         """Applies user_config in place; the weights are reloaded only when the engine's inputs change.
 
         Serve sends a replica traffic only once this has returned: a new engine must first pass a canary decode,
-        so a replica takes requests only warm (its first decode, which allocates the engine's buffers, is done)."""
+        so a replica takes requests only warm (its first decode, which allocates the engine's buffers, is done).
+        Serve exports how long a replica took from its creation to that point (ray_serve_replica_startup_latency_ms,
+        and ray_serve_replica_initialization_latency_ms for the constructor and this method)."""
         settings = self.settings_type.model_validate(config)
         if self.engine is None or settings.engine_inputs() != self.settings.engine_inputs():
             threads = settings.threads or reserved_threads()
@@ -93,10 +87,6 @@ class ModelDeployment:
             )
             await asyncio.to_thread(engine.generate, [CANARY_TEXT], **CANARY_DECODING)
             logger.info("loaded %s with %s on %d CPU threads", settings.model, settings.engine, threads)
-            if self.engine is None:
-                seconds = time.time() - process_started()
-                self.metrics.replica_start.set(seconds)
-                logger.info("ready %.1f s after the replica's process started", seconds)
             self.engine = engine
         self.generate_batch.set_max_batch_size(settings.max_batch_size)
         self.generate_batch.set_batch_wait_timeout_s(settings.batch_wait_timeout_s)

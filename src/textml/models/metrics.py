@@ -28,10 +28,6 @@ class EngineMetrics:
         self.tokens = metrics.Counter(
             "textml_generated_tokens", description="Tokens the engine generated.", tag_keys=("task",)
         )
-        self.replica_start = metrics.Gauge(
-            "textml_replica_start_seconds",
-            description="From the replica's process start to its first traffic: model loaded, canary decoded.",
-        )
 
     def engine_call(self, engine: str, task: str, batch_size: int, seconds: float, tokens: int):
         self.engine_time.observe(seconds, tags={"engine": engine, "task": task})
