@@ -276,7 +276,7 @@ def documents_workload(client, base: dict, model: str, tokenizer) -> list[str]:
         return [len(ids) for ids in tokenizer(texts).input_ids]
 
     url = f"http://127.0.0.1:{PORT}/summarize_translate/translate"
-    docs = document_load.corpus(40_000)
+    docs = document_load.corpus(25_000)
     lines = [
         f"{len(docs)} documents, {sum(map(len, docs)):,} characters (license texts, cut at paragraphs)",
         "",
