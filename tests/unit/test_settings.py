@@ -18,7 +18,7 @@ def test_defaults_are_t5_small_on_ctranslate2_in_french():
         "t5-small",
         "ctranslate2",
         "french",
-        16,
+        64,
     )
 
 

@@ -5,6 +5,7 @@ no_repeat_ngram_size, early_stopping), whatever the engine.
 """
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -38,14 +39,37 @@ ENGINES = ("ctranslate2", "transformers")
 DEFAULT_ENGINE = ENGINES[0]
 
 
+@contextmanager
+def load_errors(model: str, engine: str):
+    """Whatever fails inside, raised as a ModelLoadError: one line naming `model` as the user did, why, and what
+    to do."""
+    from textml.engines.checkpoints import LOCAL_FIX, one_line
+    from textml.exceptions import ModelLoadError
+
+    try:
+        yield
+    except ModelLoadError as error:  # named by what it was loaded from: name it as the user did
+        raise ModelLoadError(model, *error.args[1:]) from error
+    except Exception as error:
+        why = f"{engine} could not load it ({one_line(error)})"
+        raise ModelLoadError(
+            model, why, f"check it loads with transformers {_transformers_version()}, or {LOCAL_FIX}"
+        ) from error
+
+
 def prepare_engine(model: str, engine: str = DEFAULT_ENGINE, **options):
     """The slow, once-only part of loading, done ahead: importing the engine's libraries and, for CTranslate2,
-    converting the checkpoint into the cache. load_engine then only opens what is ready."""
-    if engine == "ctranslate2":
-        from textml.engines.conversion import converted_model, default_compute_type
+    converting the checkpoint into the cache. load_engine then only opens what is ready. Raises
+    ModelLoadError as load_engine does."""
+    from textml.engines.checkpoints import checkpoint_source
 
-        converted_model(model, options.get("compute_type") or default_compute_type())
-    from textml.engines import ctranslate2, transformers  # noqa: F401
+    with load_errors(model, engine):
+        source = checkpoint_source(model)
+        if engine == "ctranslate2":
+            from textml.engines.conversion import converted_model, default_compute_type
+
+            converted_model(source, options.get("compute_type") or default_compute_type())
+        from textml.engines import ctranslate2, transformers  # noqa: F401
 
 
 def load_engine(model: str, engine: str = DEFAULT_ENGINE, threads: int = 1, **options) -> Engine:
@@ -54,17 +78,16 @@ def load_engine(model: str, engine: str = DEFAULT_ENGINE, threads: int = 1, **op
     `options` go to the engine: compute_type for CTranslate2 (int8 on CPU, float16 on GPU by default). Raises
     ModelLoadError, one line naming the model, why and what to do, when the model can't be loaded.
     """
-    from textml.engines.checkpoints import LOCAL_FIX, checkpoint_source, has_random_weights, one_line
-    from textml.exceptions import ModelLoadError
+    from textml.engines.checkpoints import checkpoint_source, has_random_weights
 
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
-    source = checkpoint_source(model)
-    if has_random_weights(source):
-        logging.getLogger("ray.serve").warning(
-            "%s has RANDOM WEIGHTS (textml model random): its answers are meaningless", model
-        )
-    try:
+    with load_errors(model, engine):
+        source = checkpoint_source(model)
+        if has_random_weights(source):
+            logging.getLogger("ray.serve").warning(
+                "%s has RANDOM WEIGHTS (textml model random): its answers are meaningless", model
+            )
         if engine == "ctranslate2":
             from textml.engines.ctranslate2 import CTranslate2Engine
 
@@ -72,13 +95,6 @@ def load_engine(model: str, engine: str = DEFAULT_ENGINE, threads: int = 1, **op
         from textml.engines.transformers import TransformersEngine
 
         return TransformersEngine(source, threads=threads)
-    except ModelLoadError as error:  # named by what it was loaded from: name it as the user did
-        raise ModelLoadError(model, *error.args[1:]) from error
-    except Exception as error:
-        why = f"{engine} could not load it ({one_line(error)})"
-        raise ModelLoadError(
-            model, why, f"check it loads with transformers {_transformers_version()}, or {LOCAL_FIX}"
-        ) from error
 
 
 def _transformers_version() -> str:

@@ -7,11 +7,11 @@ from ray.serve import metrics
 class EngineMetrics:
     def __init__(self):
         # Ray exports a histogram's sum as if each value sat mid-bucket: half-integer boundaries put the
-        # midpoints on whole batch sizes, so the sum (and the mean batch size) is exact up to 16.
+        # midpoints on whole batch sizes, so the sum (and the mean batch size) is exact up to max_batch_size 64.
         self.batch_size = metrics.Histogram(
             "textml_batch_size",
             description="Requests decoded together in one engine call.",
-            boundaries=[n + 0.5 for n in range(17)] + [24.5, 32.5, 48.5, 64.5],
+            boundaries=[n + 0.5 for n in range(65)] + [96.5, 128.5, 256.5],
             tag_keys=("task",),
         )
         self.queue_wait = metrics.Histogram(
