@@ -49,11 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser):
     parser.add_argument(
         "--systems",
         nargs="+",
-        default=list(SYSTEMS),
-        choices=list(SYSTEMS) + ["documents"],
-        help="what to load (default: all)",
+        default=[*SYSTEMS, "documents"],
+        choices=[*SYSTEMS, "documents"],
+        help="what to load (default: all; documents is the documents workload)",
     )
-    parser.add_argument("--documents", action="store_true", help="also run the documents workload")
     parser.add_argument("--no-engine", action="store_true", help="skip the raw engine (a quick A/B of settings)")
     parser.add_argument("--budget", action="store_true", help="print each process's CPU per request under load")
     parser.add_argument(
