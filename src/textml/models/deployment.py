@@ -70,10 +70,6 @@ class ModelDeployment:
         # everything that arrived during a decode makes one batch.
         self.engine_free = asyncio.Event()
         self.engine_free.set()
-        # run_tasks calls under way, and the size of the last batch: with one of each, a job is decoded at once
-        # rather than waiting for company.
-        self.requests_in_flight = 0
-        self.last_batch_size = 0
 
     async def reconfigure(self, config: dict):
         """Applies user_config in place; the weights are reloaded only when the engine's inputs change.
@@ -93,6 +89,7 @@ class ModelDeployment:
             logger.info("loaded %s with %s on %d CPU threads", settings.model, settings.engine, threads)
             self.engine = engine
         self.generate_batch.set_max_batch_size(settings.max_batch_size)
+        self.generate_batch.set_batch_wait_timeout_s(settings.batch_wait_timeout_s)
         self.settings = settings
 
     async def check_health(self):
@@ -122,17 +119,7 @@ class ModelDeployment:
                 await self.engine_free.wait()
                 return await self.generate_batch(Job(task, text, given))
 
-        self.requests_in_flight += 1
-        try:
-            # A batch waits batch_wait_timeout_s for company only when there is company to wait for: a request
-            # alone is decoded at once, while requests answered together, whose next ones come back a few
-            # milliseconds apart, are gathered into one batch again.
-            company = self.requests_in_flight > 1 or self.last_batch_size > 1
-            wait_s = self.settings.batch_wait_timeout_s if company else 0
-            self.generate_batch.set_batch_wait_timeout_s(wait_s)
-            return list(await asyncio.gather(*map(decoded, texts)))
-        finally:
-            self.requests_in_flight -= 1
+        return list(await asyncio.gather(*map(decoded, texts)))
 
     def decoding(self, task_name: str, overrides: dict) -> dict:
         """The settings a job of `task_name` is decoded with: the checkpoint's for the task, then user_config's,
@@ -155,7 +142,6 @@ class ModelDeployment:
     @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.01)
     async def generate_batch(self, jobs: list[Job]) -> list[str]:
         self.engine_free.clear()
-        self.last_batch_size = len(jobs)
         try:
             return await self._decode(jobs)
         finally:

@@ -36,7 +36,7 @@ class ModelSettings(BaseModel):
     threads: Optional[PositiveInt] = None
     # deploy/serve_config.yaml says why these.
     max_batch_size: PositiveInt = 64
-    batch_wait_timeout_s: NonNegativeFloat = 0.01
+    batch_wait_timeout_s: NonNegativeFloat = 0.005
     # CTranslate2 decodes a batch in pieces of similar lengths with at most this many input tokens each
     # (sorted by length: short sentences are not padded to long ones); unset: the batch as one.
     max_batch_tokens: Optional[PositiveInt] = None
