@@ -9,7 +9,8 @@ from starlette.testclient import TestClient
 
 from textml.service import schema
 from textml.transport.bodies import JsonBodies
-from textml.transport.rest import api, canonical_path
+from textml.transport.paths import canonical_path
+from textml.transport.rest import api
 
 PREFIX = "/summarize_translate"
 CLIENT = TestClient(api, root_path=PREFIX)

@@ -11,16 +11,13 @@ Every route answers with or without a trailing slash, and every body is read as 
 While the model has random weights (`textml model random`), every answer carries `X-Textml-Model: random-weights`.
 """
 
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Body, Depends, Request
 from fastapi.responses import PlainTextResponse
 from fastapi_offline import FastAPIOffline
 from ray import serve
-from ray.serve.exceptions import RayServeException
 
-from textml.engines.checkpoints import has_random_weights
 from textml.service.schema import (
     EnglishText,
     Error,
@@ -41,58 +38,7 @@ from textml.service.text_service import TextService
 from textml.transport.bodies import JsonBodies, LimitBodySize
 from textml.transport.deadlines import RequestDeadline
 from textml.transport.errors import REFUSED, refusal_for
-
-
-def canonical_path(path: str, root_path: str) -> str:
-    """`path` without a trailing slash, and the app's root as "/": Serve mounts the app at its route prefix
-    (`root_path`), so POST /summarize_translate reaches it as route "" and Starlette would answer a 307 to
-    .../summarize_translate/, which curl does not follow."""
-    if not path.startswith(root_path):
-        return path
-    return root_path + (path[len(root_path) :].rstrip("/") or "/")
-
-
-class SlashInsensitive:
-    """ASGI middleware: each route answers at its path with and without a trailing slash, without a redirect."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] in ("http", "websocket"):
-            scope = {**scope, "path": canonical_path(scope["path"], scope.get("root_path", ""))}
-        await self.app(scope, receive, send)
-
-
-RANDOM_WEIGHTS_HEADER = (b"x-textml-model", b"random-weights")
-_has_random_weights = lru_cache(maxsize=8)(has_random_weights)
-
-
-def serves_random_weights() -> bool:
-    """Whether the replica answering loads a checkpoint `textml model random` made: its answers are meaningless."""
-    try:
-        settings = serve.get_replica_context().servable_object.settings
-    except RayServeException:  # not in a replica: the app in process, in the unit tests
-        return False
-    return settings is not None and _has_random_weights(settings.model)
-
-
-class MarksRandomWeights:
-    """ASGI middleware: the answers of a model with random weights say so, in a header."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not serves_random_weights():
-            return await self.app(scope, receive, send)
-
-        async def marked(message):
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), RANDOM_WEIGHTS_HEADER]}
-            await send(message)
-
-        await self.app(scope, receive, marked)
+from textml.transport.paths import MarksRandomWeights, SlashInsensitive
 
 
 def text_service() -> TextService:
