@@ -154,27 +154,19 @@ def _target(info) -> DeploymentTarget:
     from ray.serve._private.version import DeploymentVersion
 
     replica = info.replica_config
-    version = DeploymentVersion(
-        info.version,
-        deployment_config=info.deployment_config,
+    # Where and how the replicas run: both the version and the options read them.
+    placement = dict(
         ray_actor_options=replica.ray_actor_options,
         placement_group_bundles=replica.placement_group_bundles,
         placement_group_strategy=replica.placement_group_strategy,
-        max_replicas_per_node=replica.max_replicas_per_node,
-        route_prefix=info.route_prefix,
         placement_group_bundle_label_selector=replica.placement_group_bundle_label_selector,
         placement_group_fallback_strategy=replica.placement_group_fallback_strategy,
+        max_replicas_per_node=replica.max_replicas_per_node,
+        route_prefix=info.route_prefix,
     )
+    version = DeploymentVersion(info.version, deployment_config=info.deployment_config, **placement)
     options = info.deployment_config.model_dump(exclude={"version", "user_configured_option_names"}, mode="json")
-    options.update(
-        ray_actor_options=replica.ray_actor_options,
-        placement_group_bundles=replica.placement_group_bundles,
-        placement_group_strategy=replica.placement_group_strategy,
-        placement_group_bundle_label_selector=replica.placement_group_bundle_label_selector,
-        placement_group_fallback_strategy=replica.placement_group_fallback_strategy,
-        max_replicas_per_node=replica.max_replicas_per_node,
-        route_prefix=info.route_prefix,
-    )
+    options.update(placement)
     return DeploymentTarget(version, options, dict(replica.resource_dict))
 
 
