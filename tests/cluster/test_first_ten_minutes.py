@@ -42,8 +42,11 @@ def _taken(port: int) -> bool:
 
 
 def user_env(home: Path) -> dict:
-    """A shell of a user on a machine without the hub: nothing answers at HF_ENDPOINT, every cache empty."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "RAY_", "TEXTML_"))}
+    """A shell of a user on a machine without the hub: nothing answers at HF_ENDPOINT, every cache empty. Nor
+    does it inherit `make test`'s MAKELEVEL and MAKEFLAGS, which would make `make run` a sub-make (and print
+    "Entering directory")."""
+    unset = ("HF_", "TRANSFORMERS_", "RAY_", "TEXTML_", "MAKE", "MFLAGS")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(unset)}
     return env | {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HOME": str(home / "hf"), "TEXTML_CACHE": str(home / "cache")}
 
 
