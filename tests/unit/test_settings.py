@@ -36,6 +36,7 @@ def test_misspelt_keys_and_bad_values_are_named():
         SummarizerSettings, engine="transformers", compute_type="int8"
     )
     assert "engine" in refusal(SummarizerSettings, engine="onnx")
+    assert "max_jobs_per_request" in refusal(SummarizerSettings, max_jobs_per_request=0)
 
 
 def test_only_engine_inputs_reload_the_weights():

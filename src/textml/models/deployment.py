@@ -109,10 +109,10 @@ class ModelDeployment:
         """Each text is a job in the replica's batch queue, so jobs of many requests share batches. Overrides
         that are None are left to the configuration.
 
-        At most one batch's worth of a call's jobs wait in the queue at a time: a long document takes turns
-        with the requests that come after it instead of queueing ahead of them all."""
+        At most max_jobs_per_request of a call's jobs (and at most a batch's worth) wait in the queue at a time:
+        a long document takes turns with the requests that come after it instead of queueing ahead of them all."""
         given = tuple(sorted((name, value) for name, value in overrides.items() if value is not None))
-        turns = asyncio.Semaphore(self.settings.max_batch_size)
+        turns = asyncio.Semaphore(min(self.settings.max_jobs_per_request, self.settings.max_batch_size))
 
         async def decoded(text: str) -> str:
             async with turns:

@@ -38,17 +38,20 @@ class ModelSettings(BaseModel):
     max_batch_size: PositiveInt = 64
     batch_wait_timeout_s: NonNegativeFloat = 0.005
     # CTranslate2 decodes a batch in pieces of similar lengths with at most this many input tokens each
-    # (sorted by length: short sentences are not padded to long ones); unset: the batch as one.
+    # (sorted by length: short sentences are not padded to long ones); unset: the batch as one. The
+    # transformers engine (the reference) always decodes the batch as one, so an engine switch needs no edit.
     max_batch_tokens: Optional[PositiveInt] = None
+    # At most this many of one request's jobs (a document's sentences, a batch route's texts) wait in the batch
+    # queue at a time: a request arriving behind a long document waits for a batch this size, not a full one.
+    max_jobs_per_request: PositiveInt = 4
     num_beams: Optional[PositiveInt] = None
     min_length: Optional[NonNegativeInt] = None
     max_length: Optional[PositiveInt] = None
 
     @model_validator(mode="after")
-    def _ctranslate2_settings_need_ctranslate2(self):
-        for name in ("compute_type", "max_batch_tokens"):
-            if getattr(self, name) and self.engine != "ctranslate2":
-                raise ValueError(f"{name} is a CTranslate2 setting; engine is {self.engine!r}")
+    def _compute_type_needs_ctranslate2(self):
+        if self.compute_type and self.engine != "ctranslate2":
+            raise ValueError(f"compute_type is a CTranslate2 setting; engine is {self.engine!r}")
         return self
 
     @model_validator(mode="after")
