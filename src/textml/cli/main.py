@@ -146,32 +146,33 @@ def parser() -> argparse.ArgumentParser:
         help=f"the Ray dashboard (default {DEFAULT_ADDRESS}, or $RAY_DASHBOARD_ADDRESS)",
     )
 
-    model_help = "a local checkpoint directory or a Hugging Face id, for every model deployment"
+    # What run and up both deploy.
+    deploying = argparse.ArgumentParser(add_help=False)
+    deploying.add_argument("--config", default=DEFAULT_SERVE_CONFIG, help="the Serve config to deploy")
+    deploying.add_argument(
+        "--model", help="a local checkpoint directory or a Hugging Face id, for every model deployment"
+    )
+    deploying.add_argument("--timeout", type=float, default=900, help="seconds to wait for RUNNING")
     run = commands.add_parser(
         "run",
+        parents=[deploying],
         help="serve the Serve config on a local Ray cluster in the foreground (make run)",
         description="Starts a local Ray cluster of its own, deploys the Serve config, prints one 'ready' line with\n"
         "the URLs once every application is RUNNING (or one line saying why one failed), and serves until\n"
         "Ctrl-C or SIGTERM, then stops the applications and the cluster and exits 0.",
         **examples("textml run", "textml run --model models/t5-small    # a local checkpoint, no model hub"),
     )
-    run.add_argument("--config", default=DEFAULT_SERVE_CONFIG, help="the Serve config to deploy")
-    run.add_argument("--model", help=model_help)
-    run.add_argument("--timeout", type=float, default=900, help="seconds to wait for RUNNING")
     run.set_defaults(run=cmd_run)
 
     up = commands.add_parser(
         "up",
-        parents=[address],
+        parents=[address, deploying],
         help="deploy the Serve config locally and wait until it runs",
         description="Starts a local Ray cluster if none answers at the default address, "
         "deploys the Serve config, and shows progress until every application "
         "is RUNNING or one fails.",
         **examples("textml up", "textml up --model models/t5-small --config deploy/serve_config.yaml"),
     )
-    up.add_argument("--config", default=DEFAULT_SERVE_CONFIG, help="the Serve config to deploy")
-    up.add_argument("--model", help=model_help)
-    up.add_argument("--timeout", type=float, default=900, help="seconds to wait for RUNNING")
     up.set_defaults(run=cmd_up)
     commands.add_parser(
         "status",
