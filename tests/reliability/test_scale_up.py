@@ -5,7 +5,7 @@ Serve's own metric says how long that took (ray_serve_replica_startup_latency_ms
 
 The target is a p99 during the scale-up within 2x the steady p99. On this 2-core machine the two new replica
 processes start (Ray's worker start and imports, at the running replicas' priority) on the cores the running
-ones use, which costs more: 2.0x to 4.0x in five runs here, so the test allows 6x (a bound CI can keep on a
+ones use, which costs more: 2.0x to 4.0x in six runs here, so the test allows 6x (a bound CI can keep on a
 shared 2-core machine) and prints the figure (docs/reliability.md)."""
 
 import time
