@@ -180,3 +180,35 @@ def version_change(old: DeploymentTarget, new: DeploymentTarget) -> str:
     if old.version.requires_actor_reconfigure(new.version):
         return "reconfigure"
     return "update" if old.version != new.version else "none"
+
+
+# `@serve.multiplexed` keeps its models on the instance under this name (ray/serve/api.py, Ray 2.60.0), in a
+# _ModelMultiplexWrapper (ray/serve/multiplex.py) whose LRU bound is fixed when it is made: textml sets the bound
+# from user_config and drops models a new config no longer names, without a replica restart.
+_MULTIPLEX_ATTRIBUTE = "__serve_multiplex_wrapper"
+
+
+def multiplexed_models(owner) -> dict:
+    """The models `owner`'s multiplexed loader holds now (model id -> model), least recently used first."""
+    wrapper = getattr(owner, _MULTIPLEX_ATTRIBUTE, None)
+    return dict(wrapper.models) if wrapper else {}
+
+
+async def bound_multiplexed_models(owner, most: int, keep) -> list[str]:
+    """Holds at most `most` models from now on, and unloads those `keep(model_id)` refuses and the least
+    recently used past `most` at once; returns the ids unloaded. Serve's router learns the new set on the
+    wrapper's next report."""
+    wrapper = getattr(owner, _MULTIPLEX_ATTRIBUTE, None)
+    if wrapper is None:
+        return []
+    wrapper.max_num_models_per_replica = most
+    dropped = [model_id for model_id in wrapper.models if not keep(model_id)]
+    for model_id in dropped:
+        wrapper.models.pop(model_id, None)
+        wrapper.registered_model_gauge.set(0, tags={"model_id": model_id})
+    while len(wrapper.models) > most:
+        dropped.append(next(iter(wrapper.models)))
+        await wrapper.unload_model_lru()
+    if dropped:
+        wrapper._push_multiplexed_replica_info = True
+    return dropped

@@ -67,12 +67,12 @@ def call(url: str, route: str, body: dict, timeout_s: float = 600) -> dict:
     return response.json()
 
 
-def _language(language: Optional[str]) -> dict:
-    return {"language": language} if language else {}
+def _language(language: Optional[str], source: Optional[str] = None) -> dict:
+    return {name: value for name, value in (("language", language), ("source", source)) if value}
 
 
-def translate(url: str, text: str, language: Optional[str] = None) -> dict:
-    return call(url, "/translate", {"text": text, **_language(language)})
+def translate(url: str, text: str, language: Optional[str] = None, source: Optional[str] = None) -> dict:
+    return call(url, "/translate", {"text": text, **_language(language, source)})
 
 
 def pieces(text: str, size: int = PIECE_CHARS) -> list[tuple[int, int]]:
@@ -87,14 +87,18 @@ def pieces(text: str, size: int = PIECE_CHARS) -> list[tuple[int, int]]:
 
 
 def translate_document(
-    url: str, text: str, language: Optional[str] = None, progress: Optional[Callable[[int], None]] = None
+    url: str,
+    text: str,
+    language: Optional[str] = None,
+    progress: Optional[Callable[[int], None]] = None,
+    source: Optional[str] = None,
 ) -> dict:
     """The /translate answer for a text of any length, sent in pieces (PIECE_CHARS); `progress` is told how
     many characters each finished piece had."""
     runs = pieces(text) or [(0, len(text))]  # a blank text: the service says why it refuses it
 
     def piece(run: tuple[int, int]) -> dict:
-        answer = translate(url, text[run[0] : run[1]], language)
+        answer = translate(url, text[run[0] : run[1]], language, source)
         if progress:
             progress(run[1] - run[0])
         return answer
@@ -107,8 +111,12 @@ def translate_document(
             translation.append(text[runs[index - 1][1] : start])
         translation.append(answer["translation"])
         segments += [{**s, "start": s["start"] + start, "end": s["end"] + start} for s in answer["segments"]]
-    language = answers[0]["language"] if answers else language
-    return {"translation": "".join(translation), "language": language, "segments": segments}
+    first = answers[0] if answers else {"language": language, "source": source, "pivot": None}
+    return {
+        "translation": "".join(translation),
+        **{field: first[field] for field in ("language", "source", "pivot")},
+        "segments": segments,
+    }
 
 
 def summarize(url: str, text: str, min_length: Optional[int] = None, max_length: Optional[int] = None) -> dict:
@@ -116,5 +124,5 @@ def summarize(url: str, text: str, min_length: Optional[int] = None, max_length:
     return call(url, "/summarize", {"text": text, **lengths})
 
 
-def summarize_translate(url: str, text: str, language: Optional[str] = None) -> dict:
-    return call(url, "/summarize-translate", {"text": text, **_language(language)})
+def summarize_translate(url: str, text: str, language: Optional[str] = None, source: Optional[str] = None) -> dict:
+    return call(url, "/summarize-translate", {"text": text, **_language(language, source)})

@@ -28,3 +28,7 @@ class ModelLoadError(RuntimeError):
     def __str__(self) -> str:
         model, why, fix = self.args
         return f"cannot load model {model!r}: {why}. Fix: {fix}"
+
+
+class NotServed(ValueError):
+    """A language or language pair that no configured model translates (422, naming it and what is served)."""

@@ -8,6 +8,7 @@ from ray import serve
 
 from helpers.config import with_models
 from helpers.reference import decoding_of, reference_generate
+from textml.languages.catalog import Step
 
 TEXTS = [
     "It was the best of times",
@@ -26,9 +27,12 @@ def test_one_batch_of_different_languages(base_config, tiny_models, redeploy, dr
     config = batched(base_config, max_batch_size=len(requests))
     redeploy(config)
     translator = serve.get_deployment_handle("Translator", app_name="text_ml_app")
-    responses = [translator.translate_many.remote([text], language) for text, language in requests]
-    answers = [response.result(timeout_s=BATCH_WAIT_S - 10)[0].translation for response in responses]
     codes = {"french": "fr", "german": "de", "romanian": "ro"}
+    responses = [
+        translator.translate_many.remote([text], (Step("en", codes[language], tiny_models[0]),))
+        for text, language in requests
+    ]
+    answers = [response.result(timeout_s=BATCH_WAIT_S - 10)[0].translation for response in responses]
     for (text, language), answer in zip(requests, answers, strict=True):
         assert answer == reference_generate(
             tiny_models[0], f"translation_en_to_{codes[language]}", text, **decoding_of(config, "Translator")

@@ -21,7 +21,11 @@ def stub(cluster):
 
 
 def as_dict(reply) -> dict:
-    return MessageToDict(reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    """The reply as the JSON API answers it (proto3 has no null: an empty pivot is none)."""
+    answer = MessageToDict(reply, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    if answer.get("pivot") == "":
+        answer["pivot"] = None
+    return answer
 
 
 def test_translate(stub, base_config, tiny_models):
@@ -65,7 +69,12 @@ BAD_REQUESTS = [
     (
         "Translate",
         messages.TranslateRequest(text=TEXT, language="klingon"),
-        "language: Input should be 'french', 'german' or 'romanian'",
+        "no model translates en-tlh (English to Klingon)",
+    ),
+    (
+        "Translate",
+        messages.TranslateRequest(text=TEXT, language="xx"),
+        "language: unknown language",
     ),
     (
         "Summarize",

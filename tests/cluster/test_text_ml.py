@@ -34,7 +34,7 @@ def test_unknown_language_is_rejected_by_name(cluster, base_config, redeploy):
     cluster.wait_for_status(TEXT_ML, "DEPLOY_FAILED")
     status = yaml.safe_load(run("serve", "status", "-a", DASHBOARD).stdout)["applications"][TEXT_ML]
     message = status["message"] + str(status["deployments"]["Translator"].get("message", ""))
-    assert "unknown language 'klingon'" in message, status
+    assert "user_config language 'klingon' is no target of the configured models" in message, status
     # Requests are answered at once (503, naming the failed deployment), never left hanging.
     response = post("/summarize_translate", TEXT, timeout=10)
     assert response.status_code == 503 and "Translator" in response.text

@@ -77,6 +77,8 @@ def test_batches_answer_in_order(cluster, base_config, tiny_models):
     assert ok("/translate/batch", {"texts": TEXTS, "language": "german"}) == {
         "translations": [t["translation"] for t in each],
         "language": "german",
+        "sources": ["en"] * len(TEXTS),
+        "pivots": [None] * len(TEXTS),
         "segments": [t["segments"] for t in each],
     }
     summaries = [summarized(base_config, model, text, max_length=8) for text in TEXTS]
@@ -90,6 +92,8 @@ def test_batches_answer_in_order(cluster, base_config, tiny_models):
         "summaries": [b["summary"] for b in both],
         "translations": [b["translation"] for b in both],
         "language": "french",
+        "sources": ["en"] * len(TEXTS),
+        "pivots": [None] * len(TEXTS),
         "segments": [b["segments"] for b in both],
         "chunks": [1, 1, 1],
         "levels": [1, 1, 1],
@@ -100,10 +104,18 @@ BAD_BODIES = [
     # route, body, status, words the error must contain
     (
         "/translate",
+        {"text": TEXT, "language": "xx"},
+        422,
+        "language: unknown language: give an ISO 639-1 code (e.g. 'de') or a name ('German') (got 'xx')",
+    ),
+    (
+        "/translate",
         {"text": TEXT, "language": "klingon"},
         422,
-        "language: Input should be 'french', 'german' or 'romanian' (got 'klingon')",
+        "no model translates en-tlh (English to Klingon); the pairs served: en-de, en-fr, en-ro",
     ),
+    ("/translate", {"text": TEXT, "source": "xx"}, 422, "source: unknown language"),
+    ("/detect", {"text": " "}, 422, "text: Text should not be empty or blank"),
     ("/translate", {"txt": TEXT}, 422, "text: Field required"),
     ("/translate", {"text": TEXT, "lang": "german"}, 422, "lang: Extra inputs are not permitted"),
     ("/translate", {"text": "  "}, 422, "text: Text should not be empty or blank"),
@@ -159,14 +171,18 @@ def test_openapi_documents_every_route(cluster):
         "/summarize/batch",
         "/summarize-translate",
         "/summarize-translate/batch",
+        "/languages",
+        "/detect",
     }
     assert routes <= set(spec["paths"]), spec["paths"].keys()
     schemas = spec["components"]["schemas"]
-    assert schemas["TranslateRequest"]["properties"]["language"]["anyOf"][0]["enum"] == ["french", "german", "romanian"]
+    assert {"text", "language", "source"} == set(schemas["TranslateRequest"]["properties"])
     assert set(schemas["SummaryTranslation"]["properties"]) == {
         "summary",
         "translation",
         "language",
+        "source",
+        "pivot",
         "segments",
         "chunks",
         "levels",

@@ -61,7 +61,13 @@ def one_segment(text: str, translation: str) -> list[dict]:
 def translation_of(config: dict, model_dir: str, text: str, language: str) -> dict:
     """The /translate answer for a one-sentence `text`."""
     translation = translated(config, model_dir, text, LANGUAGE_CODES[language])
-    return {"translation": translation, "language": language, "segments": one_segment(text, translation)}
+    return {
+        "translation": translation,
+        "language": language,
+        "source": "en",
+        "pivot": None,
+        "segments": one_segment(text, translation),
+    }
 
 
 def summary_of(config: dict, model_dir: str, text: str, **lengths) -> dict:

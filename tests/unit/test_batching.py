@@ -3,19 +3,23 @@
 from textml.models.batching import Job, decoding_groups, reconciled
 
 
-def test_jobs_are_grouped_by_task_and_settings_in_order():
+def test_jobs_are_grouped_by_engine_task_and_settings_in_order():
+    """A batch never mixes models, tasks or settings in one engine call."""
+    marian, nllb = object(), object()
     jobs = [
-        Job("translation_en_to_fr", "a"),
-        Job("translation_en_to_de", "b"),
-        Job("translation_en_to_fr", "c"),
-        Job("summarization", "d", (("max_length", 5),)),
-        Job("summarization", "e"),
+        Job("translation_en_to_fr", "a", engine=nllb),
+        Job("translation_en_to_de", "b", engine=nllb),
+        Job("translation_en_to_fr", "c", engine=nllb),
+        Job("summarization", "d", (("max_length", 5),), engine=nllb),
+        Job("summarization", "e", engine=nllb),
+        Job("translation_en_to_de", "f", engine=marian),
     ]
     assert decoding_groups(jobs) == {
-        ("translation_en_to_fr", ()): [0, 2],
-        ("translation_en_to_de", ()): [1],
-        ("summarization", (("max_length", 5),)): [3],
-        ("summarization", ()): [4],
+        (nllb, "translation_en_to_fr", ()): [0, 2],
+        (nllb, "translation_en_to_de", ()): [1],
+        (nllb, "summarization", (("max_length", 5),)): [3],
+        (nllb, "summarization", ()): [4],
+        (marian, "translation_en_to_de", ()): [5],
     }
 
 

@@ -77,7 +77,10 @@ def test_model_prepare_refuses_in_one_line(tiny_models, tmp_path, capsys):
     BertConfig().save_pretrained(tmp_path / "bert")
     cases = [
         (["model", "prepare", str(tmp_path / "nothing.tar.gz"), str(tmp_path / "a")], "no file or directory"),
-        (["model", "prepare", str(tmp_path / "bert"), str(tmp_path / "b")], "is not a T5 checkpoint"),
+        (
+            ["model", "prepare", str(tmp_path / "bert"), str(tmp_path / "b")],
+            "is a 'bert' checkpoint (its config.json's model_type); textml serves t5",
+        ),
         (["model", "prepare", tiny_models[0], tiny_models[1]], "already exists: name a new directory"),
     ]
     broken = tmp_path / "broken"

@@ -47,6 +47,7 @@ def test_every_route_answers_with_and_without_a_trailing_slash(route, slash):
 def test_root_route_and_typed_routes_are_all_there():
     assert POST_ROUTES == [
         "/",
+        "/detect",
         "/summarize",
         "/summarize-translate",
         "/summarize-translate/batch",
@@ -80,7 +81,7 @@ def test_bodies_are_read_as_json_whatever_their_content_type(content_type):
     headers = {"Content-Type": content_type} if content_type else {}
     response = TestClient(app).post("/translate", content=b'{"text": "hi", "language": "German"}', headers=headers)
     assert response.status_code == 200, response.text
-    assert response.json()["language"] == "german"
+    assert response.json()["language"] == "de"
 
 
 @pytest.mark.parametrize(
@@ -92,7 +93,14 @@ def test_bodies_are_read_as_json_whatever_their_content_type(content_type):
         (schema.SummarizeTranslateBatchRequest, {"texts": ["hi"]}),
     ],
 )
-@pytest.mark.parametrize("language", ["german", "German", "GERMAN"])
-def test_every_request_with_a_language_takes_it_in_any_case(request_type, body, language):
-    """The JSON routes and the gRPC methods read their requests with these types."""
-    assert request_type.model_validate({**body, "language": language}).language == "german"
+@pytest.mark.parametrize("language", ["german", "German", "GERMAN", "de", "DE", "deu", "Deutsch"])
+def test_every_request_with_a_language_takes_a_name_or_code_in_any_case(request_type, body, language):
+    """The JSON routes and the gRPC methods read their requests with these types: a language as its ISO code."""
+    assert request_type.model_validate({**body, "language": language}).language == "de"
+
+
+@pytest.mark.parametrize(
+    "source, code", [("auto", "auto"), ("AUTO", "auto"), ("French", "fr"), ("fr", "fr"), (None, None)]
+)
+def test_a_source_is_a_language_or_auto(source, code):
+    assert schema.TranslateRequest(text="hi", source=source).source == code

@@ -245,7 +245,7 @@ def test_check_refuses_a_bad_model_user_config(crd, tmp_path):
     [service] = [d for d in yaml.safe_load_all((KUBERNETES / "text-ml.yaml").read_text()) if d]
 
     def edit(config):
-        serve_config.deployment(config, "text_ml_app", "Translator")["user_config"]["language"] = "klingon"
+        serve_config.deployment(config, "text_ml_app", "Translator")["user_config"]["language"] = "xx"
         serve_config.deployment(config, "text_ml_app", "Summarizer")["user_config"]["max_lenght"] = 20
 
     edit_serve_config(service, edit)
@@ -255,5 +255,5 @@ def test_check_refuses_a_bad_model_user_config(crd, tmp_path):
     app = "spec.serveConfigV2.applications[0]"
     names = [d["name"] for d in yaml.safe_load(service["spec"]["serveConfigV2"])["applications"][0]["deployments"]]
     translator, summarizer = names.index("Translator"), names.index("Summarizer")
-    assert "unknown language 'klingon'" in fields[f"{app}.deployments[{translator}].user_config.language"]
+    assert "unknown language 'xx'" in fields[f"{app}.deployments[{translator}].user_config.language"]
     assert "Extra inputs are not permitted" in fields[f"{app}.deployments[{summarizer}].user_config.max_lenght"]

@@ -46,16 +46,19 @@ def test_a_file_is_not_a_directory(tmp_path):
     assert "is a file, not a checkpoint directory" in load_error(str(archive))
 
 
-def test_a_checkpoint_that_is_not_t5(tmp_path):
+def test_a_checkpoint_of_a_family_textml_does_not_serve(tmp_path):
     BertConfig().save_pretrained(tmp_path)
-    assert "is not a T5 checkpoint (its config.json says model_type 'bert')" in load_error(str(tmp_path))
+    assert (
+        "is a 'bert' checkpoint (its config.json's model_type); textml serves t5, mt5, marian, m2m_100, bart"
+        in load_error(str(tmp_path))
+    )
 
 
 def test_a_checkpoint_without_weights_or_tokenizer(copy_of):
     (copy_of / "spiece.model").unlink()
     for name in ("tokenizer.json",):
         (copy_of / name).unlink(missing_ok=True)
-    assert "has no tokenizer (spiece.model or tokenizer.json)" in load_error(str(copy_of))
+    assert "has no tokenizer (spiece.model or tokenizer.json or source.spm" in load_error(str(copy_of))
     (copy_of / "model.safetensors").unlink()
     assert "has no weights (model.safetensors or pytorch_model.bin)" in load_error(str(copy_of))
 

@@ -10,11 +10,12 @@ TEXT = README.read_text()
 def test_every_service_example_is_found_with_its_promise():
     assert [e.expected for e in service_examples(TEXT)] == [
         "the summary, translated into French (text/plain)",
-        '{"translation":"...","language":"german","segments":[...]}',
+        '{"translation":"...","language":"german","source":"en","pivot":null,"segments":[...]}',
         "6",
         '"15 pizzas please!"',
         "",
         "",
+        '{"translation":"...","language":"french","source":"de","pivot":"en","segments":[...]}   (with the models above)',
     ]
     first = service_examples(TEXT)[0].code
     assert first.count("\n") == 1 and first.endswith("it was the epoch of belief\"'"), "continuation lines joined"

@@ -7,7 +7,7 @@ from ray.serve.schema import ServeDeploySchema
 from helpers.cluster import run
 from helpers.paths import ROOT, SERVE_CONFIG
 from textml import serve_config
-from textml.engines.t5 import DEFAULT_MODEL
+from textml.engines.checkpoints import DEFAULT_MODEL
 
 # The deployment names of KubeRay's RayService samples, so users' configs keep working.
 APPS = {
@@ -71,7 +71,7 @@ def test_local_variant_points_every_model_deployment_at_a_directory(tmp_path):
 
 
 def test_files_that_cannot_import_name_the_default_model():
-    """deploy/serve_config.yaml and the Dockerfile name the model; engines/t5.py is where it is defined."""
+    """deploy/serve_config.yaml and the Dockerfile name the model; engines/checkpoints.py is where it is defined."""
     config = serve_config.load(SERVE_CONFIG)
     assert {entry["user_config"]["model"] for _, entry in serve_config.model_deployments(config)} == {DEFAULT_MODEL}
     dockerfile = (ROOT / "Dockerfile").read_text()

@@ -1,4 +1,5 @@
-"""text_ml_app: an English text is summarized, and the summary translated.
+"""text_ml_app: a text is summarized, and the summary translated; or a text translated, in any language pair
+the configured models serve.
 
 Two model deployments, Summarizer and Translator. Translator is also the ingress: the FastAPI routes
 (transport/rest.py) and gRPC methods (transport/grpc_servicer.py) run in its replicas and call its
@@ -12,7 +13,12 @@ from typing import Optional
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
-from textml.engines.t5 import translation_task
+from textml.documents.segmentation import joined
+from textml.engines import known_pairs
+from textml.engines.families import translation_task
+from textml.exceptions import NotServed
+from textml.languages.catalog import Catalog, Step
+from textml.languages.codes import language_code
 from textml.models.deployment import ModelDeployment
 from textml.models.documents import Summarized, Translated, summarize_text, translate_texts
 from textml.models.settings import SummarizerSettings, TranslatorSettings
@@ -28,8 +34,9 @@ class Summarizer(ModelDeployment):
     async def summarize_many(
         self, texts: list[str], min_length: Optional[int] = None, max_length: Optional[int] = None
     ) -> list[Summarized]:
+        model = self.queue_for(await self.engine_for(self.settings.model))
         return await asyncio.gather(
-            *(summarize_text(self, text, min_length=min_length, max_length=max_length) for text in texts)
+            *(summarize_text(model, text, min_length=min_length, max_length=max_length) for text in texts)
         )
 
 
@@ -40,19 +47,59 @@ class Translator(ModelDeployment, TextMLServicer):
 
     def __init__(self, summarizer: DeploymentHandle):
         super().__init__()
+        self.catalog: Catalog | None = None
         self.service = TextService(summarizer, translator=self)
 
     async def reconfigure(self, config: dict):
-        new_replica = self.engine is None
+        new_replica = self.catalog is None
         await super().reconfigure(config)
         if new_replica:  # traffic comes once this returns: the Summarizer call must be ready too
             await self.service.warm_up()
 
-    def language_for(self, requested: Optional[str]) -> str:
-        return TranslatorSettings.known_language(requested) if requested else self.settings.language
+    async def apply(self, settings: TranslatorSettings):
+        """The catalog of pairs from `models`, checked to reach the default language, and the model of the
+        default pair loaded, before the configuration is committed."""
+        catalog = await asyncio.to_thread(Catalog.build, settings.served_models(), known_pairs)
+        default = self.default_route(catalog, settings.language)
+        await self.engine_for(default[0].checkpoint)
+        self.catalog = catalog
 
-    async def translate_many(self, texts: list[str], language: str) -> list[Translated]:
-        return await translate_texts(self, translation_task(language), texts)
+    @staticmethod
+    def default_route(catalog: Catalog, language: str) -> tuple[Step, ...]:
+        """How the default language is reached: from English when that is served, else from the first source."""
+        sources, target = catalog.sources(), language_code(language)
+        for source in ("en", *sources):
+            if source != target and source in sources:
+                try:
+                    return catalog.route(source, target)
+                except NotServed:
+                    continue
+        raise NotServed(f"user_config language {language!r} is no target of the configured models; {catalog}")
+
+    @property
+    def default_language(self) -> str:
+        return self.settings.target
+
+    async def translate_many(self, texts: list[str], steps: tuple[Step, ...]) -> list[Translated]:
+        """Each text translated through `steps`: one model, or two through English, piece by piece."""
+        first, *rest = steps
+        model = self.queue_for(await self.engine_for(first.checkpoint))
+        results = await translate_texts(model, translation_task(first.source, first.target), texts)
+        for step in rest:
+            model = self.queue_for(await self.engine_for(step.checkpoint))
+            task = translation_task(step.source, step.target)
+            results = [
+                await translated_again(model, task, text, result) for text, result in zip(texts, results, strict=True)
+            ]
+        return results
+
+
+async def translated_again(model, task: str, text: str, result: Translated) -> Translated:
+    """`result` (of `text`) with each piece's translation translated once more: the second leg through English."""
+    spans = [span for span, _ in result.pieces]
+    again = await translate_texts(model, task, [translation for _, translation in result.pieces])
+    parts = [piece.translation for piece in again]
+    return Translated(joined(text, spans, parts), list(zip(spans, parts, strict=True)))
 
 
 app = Translator.bind(Summarizer.bind())

@@ -43,7 +43,7 @@ def cmd_model_prepare(args) -> int:
 def cmd_model_random(args) -> int:
     from textml.cli import models
 
-    return models.random(args.directory, console())
+    return models.random(args.directory, console(), args.family, args.pair)
 
 
 def cmd_up(args) -> int:
@@ -87,7 +87,7 @@ def cmd_translate(args) -> int:
 
     text = input_text(args)
     with progress.characters(len(text), "translating") as advance:
-        show(args, client.translate_document(args.url, text, args.language, advance), "translation")
+        show(args, client.translate_document(args.url, text, args.language, advance, args.source), "translation")
     return 0
 
 
@@ -133,6 +133,7 @@ def cmd_k8s_plan(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from textml.cli import models
     from textml.cli.local import DEFAULT_ADDRESS
     from textml.client import DEFAULT_URL
     from textml.tools import bench
@@ -208,12 +209,19 @@ def parser() -> argparse.ArgumentParser:
     prepare.set_defaults(run=cmd_model_prepare)
     random_model = model.add_parser(
         "random",
-        help="a t5-small-shaped model with RANDOM weights, to try textml with no weights at all",
-        description="Builds t5-small's architecture and tokenizer shape with random weights into DIRECTORY (about a\n"
-        "minute), marked as such: its answers are meaningless, and textml says so wherever it serves it.",
-        **examples("textml model random models/t5-random", "make run MODEL=models/t5-random"),
+        help="a model of a known shape with RANDOM weights, to try textml with no weights at all",
+        description="Builds a known checkpoint's architecture and tokenizer shape with random weights into DIRECTORY,\n"
+        "its tokenizer trained on the spot (t5: t5-small, about 10 s; marian: opus-mt-en-de, ~15 s; bart:\n"
+        "distilbart-cnn-12-6, ~20 s; nllb: nllb-200-distilled-600M, ~40 s and 2.4 GB), converted to CTranslate2\n"
+        "and marked as such: its answers are meaningless, and textml says so wherever it serves it.",
+        **examples(
+            "textml model random models/t5-random",
+            "make run MODEL=models/t5-random",
+            "textml model random models/opus-random --family marian --pair en-fr",
+        ),
     )
     random_model.add_argument("directory", help="where the model directory goes (must not exist, or be empty)")
+    models.add_random_arguments(random_model)
     random_model.set_defaults(run=cmd_model_random)
 
     service = argparse.ArgumentParser(add_help=False)
@@ -226,13 +234,19 @@ def parser() -> argparse.ArgumentParser:
     translate = commands.add_parser(
         "translate",
         parents=[service],
-        help="translate English text",
+        help="translate text",
         **examples(
             'textml translate "It was the best of times" --language german',
+            'textml translate "Das ist ein kleines Haus." --language en --source de',
             "textml translate --file article.txt --json",
         ),
     )
-    translate.add_argument("--language", help="french, german or romanian (default: the configured one)")
+    translate.add_argument(
+        "--language", help="the target: a name or ISO 639-1 code, e.g. german or de (default: the configured one)"
+    )
+    translate.add_argument(
+        "--source", help="the text's language, a name or ISO 639-1 code (default: auto, detected by the service)"
+    )
     translate.set_defaults(run=cmd_translate)
     summarize = commands.add_parser(
         "summarize",

@@ -20,8 +20,7 @@ from rich.console import Console
 from textml import serve_config
 from textml._ray import serve_rest_client
 from textml.cli.local import ServiceError, checked_config, urls, wait_until_running
-from textml.engines.checkpoints import checkpoint_source, has_random_weights
-from textml.engines.t5 import DEFAULT_MODEL
+from textml.engines.checkpoints import DEFAULT_MODEL, checkpoint_source, has_random_weights
 from textml.exceptions import ModelLoadError
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
-from textml.engines.t5 import Task
+from textml.engines.families import PLAIN, Task
 
 
 @dataclass
@@ -24,14 +24,21 @@ class Engine(Protocol):
     input_window: int
 
     def task(self, name: str) -> Task:
-        """The checkpoint's prefix and decoding defaults for a task such as 'summarization'."""
+        """The checkpoint's prefix, language tokens and decoding defaults for a task such as 'summarization' or
+        'translation_en_to_de' (engines/families.py); TaskNotServed when the checkpoint can't do it."""
+
+    def pairs(self) -> set[tuple[str, str]] | None:
+        """The (source, target) language pairs the checkpoint knows; None: one, named where it is configured."""
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """How many tokens each text is as an input, end token included."""
 
-    def generate(self, texts: list[str], max_batch_tokens: int | None = None, **decoding) -> Generated:
-        """Decodes every text of the batch with the same settings; with `max_batch_tokens`, in pieces of
-        similar lengths with at most that many input tokens each (CTranslate2)."""
+    def generate(
+        self, texts: list[str], max_batch_tokens: int | None = None, task: Task = PLAIN, **decoding
+    ) -> Generated:
+        """Decodes every text of the batch with the same settings and the `task`'s language tokens (the texts
+        carry its prefix already); with `max_batch_tokens`, in pieces of similar lengths with at most that many
+        input tokens each (CTranslate2)."""
 
 
 # CTranslate2 first: int8 on CPU is about 3x transformers here (make bench), and float16 on GPU.
@@ -101,3 +108,25 @@ def _transformers_version() -> str:
     from importlib.metadata import version
 
     return version("transformers")
+
+
+def known_pairs(model: str) -> set[tuple[str, str]] | None:
+    """The language pairs `model` translates, read from its config and tokenizer without loading its weights
+    (None: one pair, named where it is configured). Raises ModelLoadError as load_engine does, and for a
+    checkpoint that does not translate at all (a summarizer)."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    from textml.engines.checkpoints import checkpoint_source
+    from textml.engines.families import family_of
+    from textml.exceptions import ModelLoadError
+
+    with load_errors(model, "transformers"):
+        source = checkpoint_source(model)
+        family = family_of(AutoConfig.from_pretrained(source), AutoTokenizer.from_pretrained(source))
+    if not family.translates:
+        raise ModelLoadError(
+            model,
+            f"it is a {family.name} checkpoint, which summarizes and does not translate",
+            "name a translation model (OPUS-MT, NLLB, M2M100 or T5) for this pair",
+        )
+    return family.pairs()

@@ -1,10 +1,11 @@
 """Where a model's files come from, checked before an engine loads them, so that every way loading fails is
 one line (ModelLoadError): which model, why, and what to do.
 
-A model is a local checkpoint directory or a Hugging Face id. A directory is checked for what a T5 checkpoint
-holds. An id is looked up on the hub with one request bounded by HF_HUB_ETAG_TIMEOUT (10 s): without it, an
-unreachable hub costs about 25 s of retries per file and an engine reads several files, minutes in all, before
-the error says anything. When the hub can't be reached, a copy in the Hugging Face cache is used.
+A model is a local checkpoint directory or a Hugging Face id. A directory is checked for what a checkpoint of
+a family textml serves holds (engines/families.py). An id is looked up on the hub with one request bounded by
+HF_HUB_ETAG_TIMEOUT (10 s): without it, an unreachable hub costs about 25 s of retries per file and an engine
+reads several files, minutes in all, before the error says anything. When the hub can't be reached, a copy in
+the Hugging Face cache is used.
 """
 
 import json
@@ -16,14 +17,16 @@ from textml.exceptions import ModelLoadError
 
 logger = logging.getLogger("ray.serve")
 
-T5_MODEL_TYPES = ("t5", "mt5")
+# The checkpoint textml serves unless user_config names another (the image bakes it in).
+DEFAULT_MODEL = "t5-small"
 WEIGHT_FILES = (
     "model.safetensors",
     "pytorch_model.bin",
     "model.safetensors.index.json",
     "pytorch_model.bin.index.json",
 )
-TOKENIZER_FILES = ("spiece.model", "tokenizer.json")
+# T5's, NLLB's fast one, OPUS-MT's, M2M100's and NLLB's sentencepiece ones, BART's.
+TOKENIZER_FILES = ("spiece.model", "tokenizer.json", "source.spm", "sentencepiece.bpe.model", "vocab.json")
 # The config.json field `textml model random` sets: the checkpoint's answers are meaningless.
 RANDOM_WEIGHTS_FIELD = "textml_random_weights"
 
@@ -55,7 +58,9 @@ def looks_like_a_path(model: str) -> bool:
 
 
 def directory_problem(directory: Path) -> str | None:
-    """Why `directory` is not a T5 checkpoint textml can load, or None."""
+    """Why `directory` is not a checkpoint textml can load, or None."""
+    from textml.engines.families import MODEL_TYPES
+
     if not directory.exists():
         return f"there is no directory {directory}"
     if not directory.is_dir():
@@ -67,8 +72,11 @@ def directory_problem(directory: Path) -> str | None:
         model_type = json.loads(config_file.read_text()).get("model_type")
     except (ValueError, AttributeError) as error:
         return f"{config_file} is not a JSON object ({error})"
-    if model_type not in T5_MODEL_TYPES:
-        return f"{directory} is not a T5 checkpoint (its config.json says model_type {model_type!r})"
+    if model_type not in MODEL_TYPES:
+        return (
+            f"{directory} is a {model_type!r} checkpoint (its config.json's model_type); textml serves "
+            f"{', '.join(MODEL_TYPES)}"
+        )
     if not any((directory / name).is_file() for name in WEIGHT_FILES):
         return f"{directory} has no weights ({' or '.join(WEIGHT_FILES[:2])})"
     if not any((directory / name).is_file() for name in TOKENIZER_FILES):

@@ -15,7 +15,7 @@ from ctranslate2.converters import TransformersConverter
 from filelock import FileLock
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from textml.engines.t5 import DEFAULT_MODEL
+from textml.engines.checkpoints import DEFAULT_MODEL
 
 CACHE = Path(os.environ.get("TEXTML_CACHE", Path.home() / ".cache" / "textml")) / "ctranslate2"
 

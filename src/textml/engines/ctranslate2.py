@@ -6,7 +6,7 @@ from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 from textml.engines import Generated
 from textml.engines.checkpoints import LOCAL_FIX, one_line
 from textml.engines.conversion import converted_model, default_compute_type
-from textml.engines.t5 import Task, task_from_config
+from textml.engines.families import PLAIN, Task
 from textml.engines.tokens import TokenizedEngine
 from textml.exceptions import ModelLoadError
 
@@ -35,6 +35,7 @@ class CTranslate2Engine(TokenizedEngine):
         compute_type = compute_type or default_compute_type()
         self.tokenizer = AutoTokenizer.from_pretrained(model)
         self.config = AutoConfig.from_pretrained(model)
+        self._set_family(self.config)
         try:
             self.defaults = GenerationConfig.from_pretrained(model)
         except OSError:  # checkpoints without generation_config.json
@@ -54,16 +55,20 @@ class CTranslate2Engine(TokenizedEngine):
             inter_threads=1,
         )
 
-    def task(self, name: str) -> Task:
-        return task_from_config(self.config.task_specific_params, name)
-
-    def generate(self, texts: list[str], max_batch_tokens: int | None = None, **decoding) -> Generated:
-        sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in self.encoded(texts)]
+    def generate(
+        self, texts: list[str], max_batch_tokens: int | None = None, task: Task = PLAIN, **decoding
+    ) -> Generated:
+        sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in self.encoded(texts, task)]
+        # The output starts with the task's token: the target language (NLLB, M2M100), <s> (BART).
+        if task.target_token:
+            language_prefix = {"target_prefix": [[task.target_token]] * len(sources)}
+        else:
+            language_prefix = {}
         # With a token budget CTranslate2 sorts the batch by length and decodes it in pieces of at most that
         # many tokens, so short inputs are not padded to the longest. max_input_length 0: never truncate.
         split = {"max_batch_size": max_batch_tokens, "batch_type": "tokens"} if max_batch_tokens else {}
         results = self.translator.translate_batch(
-            sources, max_input_length=0, **split, **ctranslate2_options(decoding, self.defaults)
+            sources, max_input_length=0, **split, **language_prefix, **ctranslate2_options(decoding, self.defaults)
         )
         outputs = [result.hypotheses[0] for result in results]
         texts = [

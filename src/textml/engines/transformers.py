@@ -4,7 +4,7 @@ import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
 from textml.engines import Generated
-from textml.engines.t5 import Task, task_from_config
+from textml.engines.families import PLAIN, Task
 from textml.engines.tokens import TokenizedEngine
 
 
@@ -15,13 +15,15 @@ class TransformersEngine(TokenizedEngine):
         torch.set_num_threads(threads)
         self.tokenizer = AutoTokenizer.from_pretrained(model)
         self.network = AutoModelForSeq2SeqLM.from_pretrained(model).eval()
+        self._set_family(self.network.config)
 
-    def task(self, name: str) -> Task:
-        return task_from_config(self.network.config.task_specific_params, name)
-
-    def generate(self, texts: list[str], max_batch_tokens: int | None = None, **decoding) -> Generated:
+    def generate(
+        self, texts: list[str], max_batch_tokens: int | None = None, task: Task = PLAIN, **decoding
+    ) -> Generated:
         """Decodes the batch as one (max_batch_tokens is CTranslate2's: ignored here)."""
-        inputs = self.tokenizer.pad({"input_ids": self.encoded(texts)}, return_tensors="pt")
+        inputs = self.tokenizer.pad({"input_ids": self.encoded(texts, task)}, return_tensors="pt")
+        if task.target_token:  # the target language (NLLB, M2M100), <s> (BART)
+            decoding = {**decoding, "forced_bos_token_id": self.tokenizer.convert_tokens_to_ids(task.target_token)}
         with torch.inference_mode():
             output_ids = self.network.generate(**inputs, **decoding)
         # Every row starts with the decoder start token; shorter rows are padded.

@@ -4,6 +4,7 @@ for, grouped so that one engine call decodes each group with its own settings.""
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -12,14 +13,17 @@ class Job:
     text: str
     # Per-request decoding settings, e.g. (("max_length", 20),); hashable so jobs can be grouped.
     overrides: tuple = ()
+    # The engine that decodes it, held by the job: one unloaded meanwhile (least recently used) still finishes.
+    engine: Any = None
     queued_at: float = field(default_factory=time.monotonic, compare=False)
 
 
-def decoding_groups(jobs: list[Job]) -> dict[tuple[str, tuple], list[int]]:
-    """The indices of `jobs` for each (task, overrides) they need, in order."""
-    groups: dict[tuple[str, tuple], list[int]] = defaultdict(list)
+def decoding_groups(jobs: list[Job]) -> dict[tuple[Any, str, tuple], list[int]]:
+    """The indices of `jobs` for each (engine, task, overrides) they need, in order: a batch never mixes models
+    in one engine call."""
+    groups: dict[tuple[Any, str, tuple], list[int]] = defaultdict(list)
     for index, job in enumerate(jobs):
-        groups[job.task, job.overrides].append(index)
+        groups[job.engine, job.task, job.overrides].append(index)
     return dict(groups)
 
 

@@ -1,8 +1,9 @@
-"""ModelDeployment: what Translator and Summarizer share. An engine loaded from user_config, dynamic
-batching, and a health check that proves the engine still decodes.
+"""ModelDeployment: what Translator and Summarizer share. Engines loaded when first asked for (Serve's model
+multiplexing: at most max_loaded_models per replica, the least recently used unloaded), one dynamic batching
+queue for them all, and a health check that proves every loaded engine still decodes.
 
 Concurrent requests are gathered by `@serve.batch` into one batch; requests in it that need different
-settings (another language, other lengths) are decoded in groups, each with its own settings.
+engines or settings (another model, language or lengths) are decoded in groups, each with its own.
 """
 
 import asyncio
@@ -16,6 +17,7 @@ from typing import ClassVar
 import ray
 from ray import serve
 
+from textml import _ray
 from textml.documents.fitting import fitting
 from textml.documents.segmentation import Span, plain, sentences
 from textml.engines import Engine, load_engine, prepare_engine
@@ -29,6 +31,8 @@ logger = logging.getLogger("ray.serve")
 # A two-token greedy decode: about a millisecond, and it goes through the whole engine.
 CANARY_TEXT = "health check"
 CANARY_DECODING = {"max_length": 3, "num_beams": 1}
+# The bound Serve's multiplexing starts with; each deployment sets its own when its config is applied.
+INITIAL_MAX_MODELS = 4
 
 
 def reserved_threads() -> int:
@@ -61,9 +65,11 @@ class ModelDeployment:
     settings_type: ClassVar[type[ModelSettings]] = ModelSettings
 
     def __init__(self):
-        self.engine: Engine | None = None
         self.settings: ModelSettings | None = None
         self.metrics = EngineMetrics()
+        # Loads under way, by checkpoint: a request that gives up waiting (its deadline) leaves the load running
+        # for the next one.
+        self._loads: dict[str, asyncio.Future] = {}
         # Serve 2.60's @serve.batch forms the next batch while one is decoding, from whatever arrived within
         # batch_wait_timeout_s, and queues it (ray-project/ray PR #53096): under load, a slow engine would work
         # through a line of tiny batches. Jobs enter the batch queue only while the engine is free, so
@@ -72,40 +78,86 @@ class ModelDeployment:
         self.engine_free.set()
 
     async def reconfigure(self, config: dict):
-        """Applies user_config in place; the weights are reloaded only when the engine's inputs change.
+        """Applies user_config in place: nothing is committed until the models it needs first have loaded, so
+        a configuration that can't be served leaves the replica serving the one before.
 
         Serve sends a replica traffic only once this has returned: a new engine must first pass a canary decode,
         so a replica takes requests only warm (its first decode, which allocates the engine's buffers, is done).
         Serve exports how long a replica took from its creation to that point (ray_serve_replica_startup_latency_ms,
         and ray_serve_replica_initialization_latency_ms for the constructor and this method)."""
         settings = self.settings_type.model_validate(config)
-        if self.engine is None or settings.engine_inputs() != self.settings.engine_inputs():
-            threads = settings.threads or reserved_threads()
-            await at_low_priority(prepare_engine, settings.model, settings.engine, **settings.engine_options())
-            engine = await asyncio.to_thread(
-                load_engine, settings.model, settings.engine, threads, **settings.engine_options()
-            )
-            await asyncio.to_thread(engine.generate, [CANARY_TEXT], **CANARY_DECODING)
-            logger.info("loaded %s with %s on %d CPU threads", settings.model, settings.engine, threads)
-            self.engine = engine
+        if self.settings is not None and settings.engine_inputs() != self.settings.engine_inputs():
+            await _ray.bound_multiplexed_models(self, self.max_loaded_models(settings), keep=lambda _: False)
+        previous, self.settings = self.settings, settings
+        try:
+            await self.apply(settings)
+        except BaseException:
+            self.settings = previous
+            raise
+        wanted = settings.checkpoints()
+        dropped = await _ray.bound_multiplexed_models(self, self.max_loaded_models(settings), keep=wanted.__contains__)
+        if dropped:
+            logger.info("unloaded %s", ", ".join(dropped))
         self.generate_batch.set_max_batch_size(settings.max_batch_size)
         self.generate_batch.set_batch_wait_timeout_s(settings.batch_wait_timeout_s)
-        self.settings = settings
+
+    async def apply(self, settings: ModelSettings):
+        """What a deployment loads or builds for a new configuration before it is committed: the model."""
+        await self.engine_for(settings.model)
+
+    def max_loaded_models(self, settings: ModelSettings) -> int:
+        return getattr(settings, "max_loaded_models", 1)
+
+    @serve.multiplexed(max_num_models_per_replica=INITIAL_MAX_MODELS)
+    async def engine_for(self, checkpoint: str) -> Engine:
+        """The engine of `checkpoint`, loaded first if this replica doesn't hold it (Serve keeps the loaded
+        ones, reports them for routing and exports their count and load times)."""
+        load = self._loads.get(checkpoint)
+        if load is None:
+            load = self._loads[checkpoint] = asyncio.ensure_future(self._load(checkpoint, self.settings))
+            load.add_done_callback(lambda _: self._loads.pop(checkpoint, None))
+        return await asyncio.shield(load)
+
+    async def _load(self, checkpoint: str, settings: ModelSettings) -> Engine:
+        threads = settings.threads or reserved_threads()
+        options = settings.engine_options()
+        started = time.monotonic()
+        await at_low_priority(prepare_engine, checkpoint, settings.engine, **options)
+        engine = await asyncio.to_thread(load_engine, checkpoint, settings.engine, threads, **options)
+        await asyncio.to_thread(engine.generate, [CANARY_TEXT], **CANARY_DECODING)
+        logger.info(
+            "loaded %s with %s on %d CPU threads in %.1f s",
+            checkpoint,
+            settings.engine,
+            threads,
+            time.monotonic() - started,
+        )
+        return engine
+
+    def loaded_engines(self) -> dict[str, Engine]:
+        """The engines this replica holds now, by checkpoint."""
+        return _ray.multiplexed_models(self)
 
     async def check_health(self):
         """Serve calls this every health_check_period_s; after 3 failures in a row it replaces the replica.
 
         A broken engine leaves the replica's event loop answering, so Serve's own liveness check would keep it:
-        a canary decode catches it. An engine that hangs makes this hang: Serve's health_check_timeout_s counts that.
+        a canary decode on each loaded engine catches it. An engine that hangs makes this hang: Serve's
+        health_check_timeout_s counts that.
         """
-        if self.engine is None:
+        engines = self.loaded_engines()
+        if not engines:
             raise EngineFailure("no model loaded")
-        try:
-            await asyncio.to_thread(self.engine.generate, [CANARY_TEXT], **CANARY_DECODING)
-        except Exception as error:
-            raise EngineFailure(f"{self.settings.model} failed a canary decode: {error}") from error
+        for checkpoint, engine in engines.items():
+            try:
+                await asyncio.to_thread(engine.generate, [CANARY_TEXT], **CANARY_DECODING)
+            except Exception as error:
+                raise EngineFailure(f"{checkpoint} failed a canary decode: {error}") from error
 
-    async def run_tasks(self, task: str, texts: list[str], **overrides) -> list[str]:
+    def queue_for(self, engine: Engine) -> "QueuedEngine":
+        return QueuedEngine(self, engine)
+
+    async def run_tasks(self, engine: Engine, task: str, texts: list[str], **overrides) -> list[str]:
         """Each text is a job in the replica's batch queue, so jobs of many requests share batches. Overrides
         that are None are left to the configuration.
 
@@ -117,26 +169,15 @@ class ModelDeployment:
         async def decoded(text: str) -> str:
             async with turns:
                 await self.engine_free.wait()
-                return await self.generate_batch(Job(task, text, given))
+                return await self.generate_batch(Job(task, text, given, engine))
 
         return list(await asyncio.gather(*map(decoded, texts)))
 
-    def decoding(self, task_name: str, overrides: dict) -> dict:
+    def decoding(self, engine: Engine, task_name: str, overrides: dict) -> dict:
         """The settings a job of `task_name` is decoded with: the checkpoint's for the task, then user_config's,
         then the request's."""
-        task = self.engine.task(task_name)
+        task = engine.task(task_name)
         return reconciled({**task.generate_kwargs, **self.settings.decoding_overrides()}, overrides)
-
-    async def pieces(self, task_name: str, text: str) -> list[Span]:
-        """The sentences of `text`, each split further where it does not fit the model's input window with
-        the task's prefix (documents/fitting.py)."""
-        engine, prefix = self.engine, self.engine.task(task_name).prefix
-
-        def fits(pieces: list[str]) -> list[bool]:
-            return [count <= engine.input_window for count in engine.count_tokens([prefix + plain(p) for p in pieces])]
-
-        # pysbd and the tokenizer take the CPU for a while on a long text: off the replica's event loop.
-        return await asyncio.to_thread(lambda: fitting(text, sentences(text), fits))
 
     # One batch queue per process; Serve runs one deployment instance per replica process.
     @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.01)
@@ -148,21 +189,22 @@ class ModelDeployment:
             self.engine_free.set()
 
     async def _decode(self, jobs: list[Job]) -> list[str]:
-        engine, settings = self.engine, self.settings
+        settings = self.settings
         groups = decoding_groups(jobs)
         logger.debug("batch of %d requests in %d decoding groups", len(jobs), len(groups))
         started = time.monotonic()
         for job in jobs:
             self.metrics.queue_wait.observe(started - job.queued_at)
         outputs: list[str] = [""] * len(jobs)
-        for (task_name, overrides), indices in groups.items():
-            decoding = self.decoding(task_name, dict(overrides))
-            texts = [engine.task(task_name).prefix + jobs[index].text for index in indices]
+        for (engine, task_name, overrides), indices in groups.items():
+            decoding = self.decoding(engine, task_name, dict(overrides))
+            task = engine.task(task_name)
+            texts = [task.prefix + jobs[index].text for index in indices]
             call_started = time.monotonic()
             # generate() holds the CPU for a while: a worker thread keeps the replica answering meanwhile.
             try:
                 generated = await asyncio.to_thread(
-                    engine.generate, texts, max_batch_tokens=settings.max_batch_tokens, **decoding
+                    engine.generate, texts, max_batch_tokens=settings.max_batch_tokens, task=task, **decoding
                 )
             except Exception as error:
                 raise EngineFailure(f"the {settings.engine} engine failed: {error}") from error
@@ -172,3 +214,28 @@ class ModelDeployment:
             for index, text in zip(indices, generated.texts, strict=True):
                 outputs[index] = text
         return outputs
+
+
+class QueuedEngine:
+    """One loaded engine, used through its deployment's batch queue: what the documents core needs."""
+
+    def __init__(self, deployment: ModelDeployment, engine: Engine):
+        self.deployment = deployment
+        self.engine = engine
+
+    async def run_tasks(self, task: str, texts: list[str], **overrides) -> list[str]:
+        return await self.deployment.run_tasks(self.engine, task, texts, **overrides)
+
+    def decoding(self, task_name: str, overrides: dict) -> dict:
+        return self.deployment.decoding(self.engine, task_name, overrides)
+
+    async def pieces(self, task_name: str, text: str) -> list[Span]:
+        """The sentences of `text`, each split further where it does not fit the model's input window with
+        the task's prefix (documents/fitting.py)."""
+        engine, prefix = self.engine, self.engine.task(task_name).prefix
+
+        def fits(pieces: list[str]) -> list[bool]:
+            return [count <= engine.input_window for count in engine.count_tokens([prefix + plain(p) for p in pieces])]
+
+        # pysbd and the tokenizer take the CPU for a while on a long text: off the replica's event loop.
+        return await asyncio.to_thread(lambda: fitting(text, sentences(text), fits))

@@ -4,9 +4,9 @@ and a text longer than the model's input window summarized chunk by chunk."""
 from dataclasses import dataclass
 
 from textml.documents.chunking import packed
-from textml.documents.segmentation import joined, plain
-from textml.engines.t5 import SUMMARIZATION
-from textml.models.deployment import ModelDeployment
+from textml.documents.segmentation import Span, joined, plain
+from textml.engines.families import SUMMARIZATION
+from textml.models.deployment import QueuedEngine
 
 # Summaries of summaries, at most this deep: intermediate summaries are capped at an eighth of the input
 # window, so each level shrinks a text about fourfold, and 100,000 characters (about 30,000 tokens) fit one
@@ -18,7 +18,7 @@ INTERMEDIATE_SHARE = 8
 @dataclass(frozen=True)
 class Translated:
     translation: str  # the pieces' translations, joined with the text's own paragraph breaks
-    pieces: list[tuple[int, int, str]]  # (start, end, translation): text[start:end] is the piece translated
+    pieces: list[tuple[Span, str]]  # (span, translation): span.of(text) is the piece translated
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Summarized:
     levels: int  # how many rounds of summarizing it took (1: the text fit the input window)
 
 
-async def translate_texts(model: ModelDeployment, task: str, texts: list[str]) -> list[Translated]:
+async def translate_texts(model: QueuedEngine, task: str, texts: list[str]) -> list[Translated]:
     """Each text translated sentence by sentence; the sentences of all the texts share batches."""
     pieces = [await model.pieces(task, text) for text in texts]
     sources = [plain(piece.of(text)) for text, spans in zip(texts, pieces, strict=True) for piece in spans]
@@ -36,13 +36,11 @@ async def translate_texts(model: ModelDeployment, task: str, texts: list[str]) -
     results = []
     for text, spans in zip(texts, pieces, strict=True):
         parts = [next(translations) for _ in spans]
-        results.append(
-            Translated(joined(text, spans, parts), [(s.start, s.end, t) for s, t in zip(spans, parts, strict=True)])
-        )
+        results.append(Translated(joined(text, spans, parts), list(zip(spans, parts, strict=True))))
     return results
 
 
-async def chunks(model: ModelDeployment, text: str) -> list[str]:
+async def chunks(model: QueuedEngine, text: str) -> list[str]:
     """`text` as consecutive pieces of whole sentences, each fitting the input window with the summarization
     prefix (a sentence too long for one window on its own has been split: documents/fitting.py)."""
     engine = model.engine
@@ -64,7 +62,7 @@ async def chunks(model: ModelDeployment, text: str) -> list[str]:
     return result
 
 
-async def summarize_text(model: ModelDeployment, text: str, **lengths) -> Summarized:
+async def summarize_text(model: QueuedEngine, text: str, **lengths) -> Summarized:
     """The summary of the whole text, with the request's `lengths` (min_length, max_length: None for the
     configured ones) applied to the final summary."""
     cap = max(2, model.engine.input_window // INTERMEDIATE_SHARE)

@@ -1,5 +1,6 @@
 """The user_config of the model deployments, validated so a typo or an unknown value is named, not ignored."""
 
+import re
 from typing import Literal, Optional
 
 from pydantic import (
@@ -13,7 +14,13 @@ from pydantic import (
 )
 
 from textml.engines import DEFAULT_ENGINE, ENGINES
-from textml.engines.t5 import DEFAULT_MODEL, LANGUAGES
+from textml.engines.checkpoints import DEFAULT_MODEL
+from textml.languages.catalog import ANY_PAIR
+from textml.languages.codes import language_code, pair_key
+
+_PAIR = re.compile(r"^([A-Za-z]{2,3})-([A-Za-z]{2,3})$")
+# Models a Translator replica holds at most unless user_config says otherwise (least recently used unloaded).
+MAX_LOADED_MODELS = 4
 
 
 def lengths_in_order(model: BaseModel) -> BaseModel:
@@ -59,8 +66,12 @@ class ModelSettings(BaseModel):
         return lengths_in_order(self)
 
     def engine_inputs(self) -> tuple:
-        """What the loaded engine depends on: a change to any of these reloads it."""
-        return self.model, self.engine, self.compute_type, self.threads
+        """What every loaded engine depends on, whichever checkpoint: a change to any of these reloads them."""
+        return self.engine, self.compute_type, self.threads
+
+    def checkpoints(self) -> set[str]:
+        """The checkpoints this configuration may load."""
+        return {self.model}
 
     def engine_options(self) -> dict:
         return {"compute_type": self.compute_type} if self.compute_type else {}
@@ -71,15 +82,57 @@ class ModelSettings(BaseModel):
 
 
 class TranslatorSettings(ModelSettings):
+    # The target of a request that names none: a name ("french") or an ISO 639-1 code ("fr"), any case.
     language: str = "french"
+    # Language pair "SRC-TGT" (ISO 639-1 codes) or "*" (every pair a multilingual checkpoint knows) -> checkpoint
+    # (a Hugging Face id or a local directory). Unset: {"*": model}, t5-small's English to French, German and
+    # Romanian. A pair named here wins over "*".
+    models: Optional[dict[str, str]] = None
+    # Checkpoints held in memory at once per replica; past it, the least recently used is unloaded.
+    max_loaded_models: PositiveInt = MAX_LOADED_MODELS
 
     @field_validator("language")
     @classmethod
     def known_language(cls, language: str) -> str:
-        """The language's name as textml knows it (any case given), or a ValueError naming the choices."""
-        if language.lower() not in LANGUAGES:
-            raise ValueError(f"unknown language {language!r}: choose one of {', '.join(LANGUAGES)}")
+        """The language as given, lower case, once it is known to be one; a ValueError naming it otherwise."""
+        language_code(language)
         return language.lower()
+
+    @field_validator("models")
+    @classmethod
+    def pairs_and_checkpoints(cls, models: Optional[dict[str, str]]) -> Optional[dict[str, str]]:
+        """Keys as "src-tgt" ISO codes (or "*"), each checkpoint named; a ValueError naming the bad entry."""
+        if models is None:
+            return None
+        if not models:
+            raise ValueError("models is empty: name at least one pair (e.g. en-de) or *")
+        normalized = {}
+        for key, checkpoint in models.items():
+            if not isinstance(checkpoint, str) or not checkpoint.strip():
+                raise ValueError(f"models[{key!r}] names no checkpoint (a Hugging Face id or a local directory)")
+            if key == ANY_PAIR:
+                normalized[key] = checkpoint
+                continue
+            match = _PAIR.match(key)
+            if not match:
+                raise ValueError(f"models key {key!r} is neither a language pair SRC-TGT (e.g. en-de) nor *")
+            source, target = language_code(match[1]), language_code(match[2])
+            if source == target:
+                raise ValueError(f"models key {key!r} translates a language into itself")
+            normalized[pair_key(source, target)] = checkpoint
+        return normalized
+
+    @property
+    def target(self) -> str:
+        """The default target's ISO code."""
+        return language_code(self.language)
+
+    def served_models(self) -> dict[str, str]:
+        """`models`, or the single `model` for every pair it knows."""
+        return self.models or {ANY_PAIR: self.model}
+
+    def checkpoints(self) -> set[str]:
+        return set(self.served_models().values())
 
 
 class SummarizerSettings(ModelSettings):

@@ -2,12 +2,12 @@
 gRPC methods read their messages with them too) and the results TextService returns, published in the
 OpenAPI document."""
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Optional
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from textml.engines.t5 import LANGUAGES
+from textml.languages.codes import AUTO, UnknownLanguage, language_code
 from textml.limits import MAX_BATCH_CHARS, MAX_BATCH_TEXTS, MAX_SUMMARY_TOKENS, MAX_TEXT_CHARS
 from textml.models.settings import lengths_in_order
 
@@ -38,23 +38,58 @@ def _texts(texts: list[str]) -> list[str]:
     return texts
 
 
-EnglishText = Annotated[
+SourceText = Annotated[
     str,
     AfterValidator(_document),
     Field(
-        description=f"English text of any length up to {MAX_TEXT_CHARS:,} characters: split into sentences, "
+        description=f"Text of any length up to {MAX_TEXT_CHARS:,} characters: split into sentences, "
         "each translated; summarized whole, in chunks if it is longer than the model's input window",
         examples=["It was the best of times, it was the worst of times."],
     ),
 ]
-# Languages are named in any case, as in user_config: "German" is "german".
-Language = Annotated[
-    Literal[tuple(LANGUAGES)], BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value)
+
+
+def _code(value, allow_auto: bool = False) -> str:
+    """A language named or coded in any case ("German", "de", "DE") as its ISO 639-1 code."""
+    if allow_auto and isinstance(value, str) and value.strip().lower() == AUTO:
+        return AUTO
+    if not isinstance(value, str):
+        raise PydanticCustomError("language_type", "should be a language name or ISO 639-1 code")
+    try:
+        return language_code(value)
+    except UnknownLanguage:
+        raise PydanticCustomError(
+            "unknown_language", "unknown language: give an ISO 639-1 code (e.g. 'de') or a name ('German')"
+        ) from None
+
+
+LanguageCode = Annotated[str, BeforeValidator(_code)]
+LanguageChoice = Annotated[
+    Optional[LanguageCode],
+    Field(
+        description="the target: a name ('German') or an ISO 639-1 code ('de'), any case; unset: the "
+        "language in the Translator's user_config",
+        examples=["de"],
+    ),
 ]
-LanguageChoice = Annotated[Optional[Language], Field(description="unset: the language in the Translator's user_config")]
+SourceChoice = Annotated[
+    Optional[str],
+    BeforeValidator(lambda value: None if value is None else _code(value, allow_auto=True)),
+    Field(
+        description="the text's language: an ISO 639-1 code or a name, any case, or 'auto' (detected; where the "
+        "models translate from one language only, that one); unset: 'auto'",
+        examples=["en"],
+    ),
+]
+# In answers: the target's English name in lower case, as the seed answered ("french").
+LanguageName = Annotated[str, Field(description="the target language's English name, lower case")]
+SourceAnswer = Annotated[str, Field(description="the source language's ISO 639-1 code, as given or as detected")]
+PivotAnswer = Annotated[
+    Optional[str], Field(description="'en' where no model serves the pair and the text went through English")
+]
 # In tokens, counting the decoder's start token as Hugging Face does: 2 is one token of summary.
 SummaryLength = Annotated[Optional[int], Field(ge=2, le=MAX_SUMMARY_TOKENS, description="in tokens")]
-Texts = Annotated[list[EnglishText], Field(min_length=1, max_length=MAX_BATCH_TEXTS), AfterValidator(_texts)]
+Texts = Annotated[list[SourceText], Field(min_length=1, max_length=MAX_BATCH_TEXTS), AfterValidator(_texts)]
 
 
 class Body(BaseModel):
@@ -85,29 +120,35 @@ class Segment(BaseModel):
 
 
 class TranslateRequest(Body):
-    text: EnglishText
+    text: SourceText
     language: LanguageChoice = None
+    source: SourceChoice = None
 
 
 class Translation(BaseModel):
     translation: str = Field(description="the segments' translations, joined with the text's paragraph breaks")
-    language: Language
+    language: LanguageName
+    source: SourceAnswer
+    pivot: PivotAnswer = None
     segments: list[Segment] = Field(description="in order, covering the text; only whitespace between them")
 
 
 class TranslateBatchRequest(Body):
     texts: Texts
     language: LanguageChoice = None
+    source: SourceChoice = None
 
 
 class TranslationBatch(BaseModel):
     translations: list[str]
-    language: Language
+    language: LanguageName
+    sources: list[str] = Field(description="each text's source language, as given or as detected")
+    pivots: list[Optional[str]] = Field(description="each text's pivot ('en') or null")
     segments: list[list[Segment]] = Field(description="each text's segments")
 
 
 class SummarizeRequest(Lengths):
-    text: EnglishText
+    text: SourceText
 
 
 class Summary(BaseModel):
@@ -127,14 +168,17 @@ class SummaryBatch(BaseModel):
 
 
 class SummarizeTranslateRequest(Body):
-    text: EnglishText
+    text: SourceText
     language: LanguageChoice = None
+    source: SourceChoice = None
 
 
 class SummaryTranslation(BaseModel):
     summary: str
     translation: str = Field(description="the summary, translated")
-    language: Language
+    language: LanguageName
+    source: SourceAnswer
+    pivot: PivotAnswer = None
     segments: list[Segment] = Field(description="the summary's segments and their translations")
     chunks: int
     levels: int
@@ -143,15 +187,35 @@ class SummaryTranslation(BaseModel):
 class SummarizeTranslateBatchRequest(Body):
     texts: Texts
     language: LanguageChoice = None
+    source: SourceChoice = None
 
 
 class SummaryTranslationBatch(BaseModel):
     summaries: list[str]
     translations: list[str]
-    language: Language
+    language: LanguageName
+    sources: list[str]
+    pivots: list[Optional[str]]
     segments: list[list[Segment]]
     chunks: list[int]
     levels: list[int]
+
+
+class LanguageEntry(BaseModel):
+    """A language text can be translated from (LibreTranslate's /languages shape)."""
+
+    code: str = Field(description="ISO 639-1 code", examples=["en"])
+    name: str = Field(examples=["English"])
+    targets: list[str] = Field(description="the codes it can be translated into, directly or through English")
+
+
+class DetectRequest(Body):
+    text: SourceText
+
+
+class Detection(BaseModel):
+    language: str = Field(description="ISO 639-1 code", examples=["de"])
+    confidence: float = Field(ge=0, le=1, description="the detector's probability for it")
 
 
 class Error(BaseModel):

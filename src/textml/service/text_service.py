@@ -1,9 +1,10 @@
-"""TextService: summarize, translate, and summarize-then-translate, for the HTTP routes and the gRPC
-methods alike. Lists in, lists out, in order; one text is a list of one.
+"""TextService: summarize, translate, summarize-then-translate, the languages served and detection, for the
+HTTP routes and the gRPC methods alike. Lists in, lists out, in order; one text is a list of one.
 
 It lives in the ingress replica (Translator): translations are decoded in that replica's own batch queue,
 summaries by the Summarizer deployment, one handle call away. A text of any length is translated sentence by
-sentence and summarized whole (models/documents.py).
+sentence and summarized whole (models/documents.py). Which model translates a pair, or which two through
+English, the Translator's catalog says (languages/catalog.py); a source given as `auto` is detected here.
 """
 
 import asyncio
@@ -13,8 +14,13 @@ from typing import Optional, Protocol
 from ray.exceptions import RayActorError
 from ray.serve.handle import DeploymentHandle
 
+from textml.documents.segmentation import Span
+from textml.exceptions import NotServed
+from textml.languages.catalog import Catalog, Step
+from textml.languages.codes import AUTO, language_name
+from textml.languages.detection import detect
 from textml.models.documents import Summarized, Translated
-from textml.service.schema import Segment, Summary, SummaryTranslation, Translation
+from textml.service.schema import Detection, LanguageEntry, Segment, Summary, SummaryTranslation, Translation
 
 logger = logging.getLogger("ray.serve")
 # When the Summarizer replica a call went to dies, the call is made again after each of these pauses (Serve's
@@ -23,20 +29,35 @@ logger = logging.getLogger("ray.serve")
 RETRY_DELAYS_S = (0.2, 0.5, 1, 2, 4)
 
 
+# Detection candidates a /detect answer lists at most.
+DETECTED_LANGUAGES = 3
+
+
 class Translating(Protocol):
     """What TextService needs of the translator in its replica."""
 
-    def language_for(self, requested: Optional[str]) -> str:
-        """The language a request asking for `requested` (None: the configured one) gets."""
+    catalog: Catalog  # which model translates which pair
+    default_language: str  # the target of a request that names none (an ISO code)
 
-    async def translate_many(self, texts: list[str], language: str) -> list[Translated]: ...
+    async def translate_many(self, texts: list[str], steps: tuple[Step, ...]) -> list[Translated]: ...
 
 
-def translation(text: str, translated: Translated, language: str) -> Translation:
+def translation(text: str, translated: Translated, target: str, source: str, steps: tuple[Step, ...]) -> Translation:
     segments = [
-        Segment(source=text[start:end], translation=t, start=start, end=end) for start, end, t in translated.pieces
+        Segment(source=span.of(text), translation=t, start=span.start, end=span.end) for span, t in translated.pieces
     ]
-    return Translation(translation=translated.translation, language=language, segments=segments)
+    return Translation(
+        translation=translated.translation,
+        language=language_name(target).lower(),
+        source=source,
+        pivot=steps[0].target if len(steps) > 1 else None,
+        segments=segments,
+    )
+
+
+def unchanged(text: str) -> Translated:
+    """A text whose source is its target: answered as it is."""
+    return Translated(text, [(Span(0, len(text)), text)])
 
 
 def summary(summarized: Summarized) -> Summary:
@@ -75,14 +96,74 @@ class TextService:
         except Exception as error:  # not ready, or failing: the requests will say so themselves
             logger.warning("Summarizer not answering at start (%s: %s)", type(error).__name__, error)
 
-    async def translate(self, texts: list[str], language: Optional[str] = None) -> list[Translation]:
-        language = self.translator.language_for(language)
-        translated = await self.translator.translate_many(texts, language)
-        return [translation(text, result, language) for text, result in zip(texts, translated, strict=True)]
+    async def translate(
+        self, texts: list[str], language: Optional[str] = None, source: Optional[str] = None
+    ) -> list[Translation]:
+        """Each text into `language` (an ISO code; None: the configured one) from `source` (an ISO code, or
+        None or 'auto': detected per text). Texts of one source share batches."""
+        return await self._translate(texts, language, await self.sources_of(texts, source))
 
-    async def summarize_translate(self, texts: list[str], language: Optional[str] = None) -> list[SummaryTranslation]:
+    async def _translate(self, texts: list[str], language: Optional[str], sources: list[str]) -> list[Translation]:
+        target = language or self.translator.default_language
+        catalog = self.translator.catalog
+        by_source: dict[str, list[int]] = {}
+        for index, source in enumerate(sources):
+            by_source.setdefault(source, []).append(index)
+        routes = {source: () if source == target else catalog.route(source, target) for source in by_source}
+
+        async def translated(source: str, indices: list[int]) -> list[Translated]:
+            group = [texts[index] for index in indices]
+            if not routes[source]:
+                return [unchanged(text) for text in group]
+            return await self.translator.translate_many(group, routes[source])
+
+        results: list[Translation | None] = [None] * len(texts)
+        groups = await asyncio.gather(*(translated(source, indices) for source, indices in by_source.items()))
+        for (source, indices), group in zip(by_source.items(), groups, strict=True):
+            for index, result in zip(indices, group, strict=True):
+                results[index] = translation(texts[index], result, target, source, routes[source])
+        return results
+
+    async def sources_of(self, texts: list[str], source: Optional[str]) -> list[str]:
+        """Each text's source language: the one given, the only one the models translate from, or detected;
+        NotServed naming a detected language no model translates from."""
+        if source and source != AUTO:
+            return [source] * len(texts)
+        served = self.translator.catalog.sources()
+        if len(served) == 1:  # nothing to choose between
+            return served * len(texts)
+        detected = await asyncio.to_thread(lambda: [detect(text, limit=1) for text in texts])
+        sources = []
+        for text, best in zip(texts, detected, strict=True):
+            if not best:
+                raise NotServed(
+                    f"the text's language could not be detected (got {text[:40]!r}); give `source`, one of "
+                    f"{', '.join(served)}"
+                )
+            code, confidence = best[0]
+            if code not in served:
+                raise NotServed(
+                    f"the text is in {language_name(code)} ({code}, detected with confidence {confidence:.2f}); no "
+                    f"model translates from {code}: the sources served are {', '.join(served)}"
+                )
+            sources.append(code)
+        return sources
+
+    async def summarize_translate(
+        self, texts: list[str], language: Optional[str] = None, source: Optional[str] = None
+    ) -> list[SummaryTranslation]:
+        """Each text summarized, the summary translated; an `auto` source is detected on the text itself."""
+        sources = await self.sources_of(texts, source)
         summaries = await self.summarize(texts)
-        translations = await self.translate([s.summary for s in summaries], language)
+        translations = await self._translate([s.summary for s in summaries], language, sources)
         return [
             SummaryTranslation(**s.model_dump(), **t.model_dump()) for s, t in zip(summaries, translations, strict=True)
         ]
+
+    def languages(self) -> list[LanguageEntry]:
+        return [LanguageEntry(**entry) for entry in self.translator.catalog.languages()]
+
+    async def detect(self, text: str) -> list[Detection]:
+        """The likeliest languages of `text`, best first."""
+        found = await asyncio.to_thread(detect, text, None, DETECTED_LANGUAGES)
+        return [Detection(language=code, confidence=confidence) for code, confidence in found]

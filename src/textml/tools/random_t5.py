@@ -4,7 +4,6 @@ for measuring speed where the real weights can't be downloaded.
 Random weights never choose to stop, so callers pin output lengths (min_length == max_length).
 """
 
-import random
 import tempfile
 from pathlib import Path
 
@@ -12,7 +11,11 @@ import sentencepiece
 import torch
 from transformers import T5Config, T5ForConditionalGeneration, T5Tokenizer
 
-from textml.engines.t5 import MAX_INPUT_TOKENS
+from textml.engines.families import MAX_INPUT_TOKENS
+from textml.tools.random_text import SYLLABLES, pseudo_words, sentences
+
+# pseudo_words and SYLLABLES moved to random_text; still importable from here.
+__all__ = ["SYLLABLES", "T5_SMALL_SHAPE", "T5_SMALL_TASKS", "build_random_t5", "build_t5_small_shaped", "pseudo_words"]
 
 # t5-small's config.json: its shape and its per-task generation settings.
 T5_SMALL_SHAPE = dict(
@@ -46,24 +49,13 @@ T5_SMALL_TASKS = {
         for code, name in (("de", "German"), ("fr", "French"), ("ro", "Romanian"))
     },
 }
-SYLLABLES = "ka to ri me su lo na be de fi gu ha ji ku ly mo pe qu ra si ta un vo wa xe yo za an el or is ut".split()
-
-
-def pseudo_words(count: int, seed: int = 0) -> list[str]:
-    rng = random.Random(seed)
-    return ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 4))) for _ in range(count)]
 
 
 def train_tokenizer(directory: Path, vocab_size: int, words: list[str], extra_ids: int) -> T5Tokenizer:
     """A sentencepiece unigram tokenizer with T5's special tokens, trained on sentences of `words`."""
-    rng = random.Random(0)
     with tempfile.TemporaryDirectory() as scratch:
         corpus = Path(scratch) / "corpus.txt"
-        corpus.write_text(
-            "\n".join(
-                " ".join(rng.choice(words) for _ in range(rng.randint(5, 20))) for _ in range(max(2000, vocab_size * 2))
-            )
-        )
+        corpus.write_text("\n".join(sentences(words, max(2000, vocab_size * 2))))
         sentencepiece.SentencePieceTrainer.train(
             input=str(corpus),
             model_prefix=str(directory / "spiece"),

@@ -13,7 +13,8 @@ from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
-from textml.exceptions import DeadlineExceeded, EngineFailure
+from textml.engines.families import TaskNotServed
+from textml.exceptions import DeadlineExceeded, EngineFailure, ModelLoadError, NotServed
 from textml.service.schema import TOO_LONG
 
 EMPTY_BODY = "body is empty; send a JSON value"
@@ -120,6 +121,10 @@ def refusal_for(error: Exception) -> Refusal | None:
         return error
     if isinstance(error, DeadlineExceeded):
         return deadline_passed(error)
+    if isinstance(error, (NotServed, TaskNotServed)):  # a language or pair the configured models don't translate
+        return Refusal(422, str(error))
+    if isinstance(error, ModelLoadError):  # a configured model that failed to load when first asked for
+        return Refusal(503, str(error), grpc.StatusCode.UNAVAILABLE, {"Retry-After": str(RETRY_AFTER_S)})
     if isinstance(error, ValidationError):
         return invalid_body(error.errors(include_url=False))
     if isinstance(error, RequestValidationError):  # FastAPI's, for a body its route refused
@@ -132,4 +137,13 @@ def refusal_for(error: Exception) -> Refusal | None:
 
 
 # What the HTTP app registers an exception handler for: every type refusal_for answers.
-REFUSED = (HTTPException, ValidationError, RequestValidationError, DeadlineExceeded, *RETRYABLE)
+REFUSED = (
+    HTTPException,
+    ValidationError,
+    RequestValidationError,
+    DeadlineExceeded,
+    NotServed,
+    TaskNotServed,
+    ModelLoadError,
+    *RETRYABLE,
+)

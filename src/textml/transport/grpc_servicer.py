@@ -12,7 +12,13 @@ from typing import Awaitable, Callable
 import grpc
 from ray.serve.grpc_util import RayServegRPCContext
 
-from textml.protos.text_ml_pb2 import SummarizeReply, SummarizeTranslateReply, TranslateReply
+from textml.protos.text_ml_pb2 import (
+    DetectReply,
+    LanguagesReply,
+    SummarizeReply,
+    SummarizeTranslateReply,
+    TranslateReply,
+)
 from textml.service import schema
 from textml.service.text_service import TextService
 from textml.transport.deadlines import HEADER, deadline, requested
@@ -44,9 +50,11 @@ class TextMLServicer:
 
     async def Translate(self, request, grpc_context: RayServegRPCContext) -> TranslateReply:
         async def answer():
-            body = schema.TranslateRequest(text=request.text, language=request.language or None)
-            [translation] = await self.service.translate([body.text], body.language)
-            return TranslateReply(**translation.model_dump())
+            body = schema.TranslateRequest(
+                text=request.text, language=request.language or None, source=request.source or None
+            )
+            [translation] = await self.service.translate([body.text], body.language, body.source)
+            return TranslateReply(**translation.model_dump(exclude_none=True))
 
         return await answered(grpc_context, answer, TranslateReply())
 
@@ -61,8 +69,24 @@ class TextMLServicer:
 
     async def SummarizeTranslate(self, request, grpc_context: RayServegRPCContext) -> SummarizeTranslateReply:
         async def answer():
-            body = schema.SummarizeTranslateRequest(text=request.text, language=request.language or None)
-            [result] = await self.service.summarize_translate([body.text], body.language)
-            return SummarizeTranslateReply(**result.model_dump())
+            body = schema.SummarizeTranslateRequest(
+                text=request.text, language=request.language or None, source=request.source or None
+            )
+            [result] = await self.service.summarize_translate([body.text], body.language, body.source)
+            return SummarizeTranslateReply(**result.model_dump(exclude_none=True))
 
         return await answered(grpc_context, answer, SummarizeTranslateReply())
+
+    async def Languages(self, request, grpc_context: RayServegRPCContext) -> LanguagesReply:
+        async def answer():
+            return LanguagesReply(languages=[entry.model_dump() for entry in self.service.languages()])
+
+        return await answered(grpc_context, answer, LanguagesReply())
+
+    async def Detect(self, request, grpc_context: RayServegRPCContext) -> DetectReply:
+        async def answer():
+            body = schema.DetectRequest(text=request.text)
+            detections = await self.service.detect(body.text)
+            return DetectReply(detections=[d.model_dump() for d in detections])
+
+        return await answered(grpc_context, answer, DetectReply())

@@ -1,10 +1,12 @@
 """text_ml_app's typed JSON API: FastAPI routes, each calling the replica's TextService.
 
 POST /                         a JSON string -> the translated summary, as text (the seed's contract)
-POST /translate                {text, language?} -> {translation, language}
+POST /translate                {text, language?, source?} -> {translation, language, source, pivot, segments}
 POST /summarize                {text, min_length?, max_length?} -> {summary}
-POST /summarize-translate      {text, language?} -> {summary, translation, language}
+POST /summarize-translate      {text, language?, source?} -> {summary, translation, language, source, ...}
 ... and each of the three with /batch: {texts: [...], ...} -> lists, in order
+GET  /languages                [{code, name, targets}]: the languages the configured models translate
+POST /detect                   {text} -> [{language, confidence}], best first
 GET  /docs, /openapi.json      the API's documentation (offline) and its schema
 
 Every route answers with or without a trailing slash, and every body is read as JSON whatever its Content-Type.
@@ -19,8 +21,11 @@ from fastapi_offline import FastAPIOffline
 from ray import serve
 
 from textml.service.schema import (
-    EnglishText,
+    Detection,
+    DetectRequest,
     Error,
+    LanguageEntry,
+    SourceText,
     SummarizeBatchRequest,
     SummarizeRequest,
     SummarizeTranslateBatchRequest,
@@ -51,7 +56,8 @@ Service = Annotated[TextService, Depends(text_service)]
 api = FastAPIOffline(
     title="textml",
     version="1",
-    description="Summarize English text and translate it to French, German or Romanian (T5 on Ray Serve).",
+    description="Summarize text and translate it between the language pairs the configured models serve "
+    "(T5, OPUS-MT, NLLB-200, M2M100 and BART checkpoints on CTranslate2, on Ray Serve).",
     responses={code: {"model": Error} for code in (400, 413, 422, 503, 504)},
     redirect_slashes=False,
 )
@@ -72,23 +78,25 @@ for refused in REFUSED:
 
 
 @api.post("/", response_class=PlainTextResponse, summary="Summarize, then translate (text in, text out)")
-async def summarize_then_translate(text: Annotated[EnglishText, Body()], service: Service) -> str:
+async def summarize_then_translate(text: Annotated[SourceText, Body()], service: Service) -> str:
     [result] = await service.summarize_translate([text])
     return result.translation
 
 
 @api.post("/translate")
 async def translate(request: TranslateRequest, service: Service) -> Translation:
-    [translation] = await service.translate([request.text], request.language)
+    [translation] = await service.translate([request.text], request.language, request.source)
     return translation
 
 
 @api.post("/translate/batch")
 async def translate_batch(request: TranslateBatchRequest, service: Service) -> TranslationBatch:
-    translations = await service.translate(request.texts, request.language)
+    translations = await service.translate(request.texts, request.language, request.source)
     return TranslationBatch(
         translations=[t.translation for t in translations],
         language=translations[0].language,
+        sources=[t.source for t in translations],
+        pivots=[t.pivot for t in translations],
         segments=[t.segments for t in translations],
     )
 
@@ -111,7 +119,7 @@ async def summarize_batch(request: SummarizeBatchRequest, service: Service) -> S
 
 @api.post("/summarize-translate")
 async def summarize_translate(request: SummarizeTranslateRequest, service: Service) -> SummaryTranslation:
-    [result] = await service.summarize_translate([request.text], request.language)
+    [result] = await service.summarize_translate([request.text], request.language, request.source)
     return result
 
 
@@ -119,12 +127,24 @@ async def summarize_translate(request: SummarizeTranslateRequest, service: Servi
 async def summarize_translate_batch(
     request: SummarizeTranslateBatchRequest, service: Service
 ) -> SummaryTranslationBatch:
-    results = await service.summarize_translate(request.texts, request.language)
+    results = await service.summarize_translate(request.texts, request.language, request.source)
     return SummaryTranslationBatch(
         summaries=[r.summary for r in results],
         translations=[r.translation for r in results],
         language=results[0].language,
+        sources=[r.source for r in results],
+        pivots=[r.pivot for r in results],
         segments=[r.segments for r in results],
         chunks=[r.chunks for r in results],
         levels=[r.levels for r in results],
     )
+
+
+@api.get("/languages", summary="The languages the configured models translate, with their targets")
+async def languages(service: Service) -> list[LanguageEntry]:
+    return service.languages()
+
+
+@api.post("/detect", summary="The likeliest languages of a text, best first")
+async def detect(request: DetectRequest, service: Service) -> list[Detection]:
+    return await service.detect(request.text)

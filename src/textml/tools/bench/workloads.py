@@ -5,7 +5,7 @@ generation config with random weights, which never choose to stop: output length
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from textml.engines.t5 import SUMMARIZATION
+from textml.engines.families import SUMMARIZATION
 
 INPUT_TOKENS = 40
 TRANSLATION = "translation_en_to_fr"
