@@ -37,6 +37,18 @@ def test_translate(stub, base_config, tiny_models):
     assert stub.SummarizeTranslate(request, metadata=TEXT_ML, timeout=60).language == "german"
 
 
+def test_languages_source_and_detection(stub):
+    """The same languages, sources and detections as the JSON API's /languages, `source` and /detect."""
+    reply = stub.Languages(messages.LanguagesRequest(), metadata=TEXT_ML, timeout=60)
+    english = next(language for language in reply.languages if language.code == "en")
+    assert (english.name, list(english.targets)) == ("English", ["de", "fr", "ro"])
+    request = messages.TranslateRequest(text=TEXT, language="de", source="English")
+    assert as_dict(stub.Translate(request, metadata=TEXT_ML, timeout=60))["source"] == "en"
+    text = "Das ist ein kleines Haus am See, und wir wohnen dort seit vielen Jahren."
+    reply = stub.Detect(messages.DetectRequest(text=text), metadata=TEXT_ML, timeout=60)
+    assert reply.detections[0].language == "de" and 0.5 < reply.detections[0].confidence <= 1
+
+
 def test_translate_a_document_answers_its_segments(stub):
     text = f"{TEXT}.\n\nWe had everything before us. We had nothing before us."
     reply = stub.Translate(messages.TranslateRequest(text=text), metadata=TEXT_ML, timeout=60)
@@ -83,6 +95,8 @@ BAD_REQUESTS = [
     ),
     ("Summarize", messages.SummarizeRequest(text=TEXT, max_length=100_000), "max_length: Input should be less than"),
     ("SummarizeTranslate", messages.SummarizeTranslateRequest(text="   "), "text: Text should not be empty or blank"),
+    ("Translate", messages.TranslateRequest(text=TEXT, source="xx"), "source: unknown language"),
+    ("Detect", messages.DetectRequest(text=""), "text: Text should not be empty or blank"),
 ]
 
 

@@ -29,9 +29,9 @@ FRENCH = "Nous avons passé une très belle soirée avec nos amis au bord de la 
 def checkpoints(tmp_path_factory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("families")
     return {
-        "en-de": str(build_tiny("marian", root / "opus-en-de", seed=11, pair="en-de")),
-        "de-en": str(build_tiny("marian", root / "opus-de-en", seed=12, pair="de-en")),
-        "en-fr": str(build_tiny("marian", root / "opus-en-fr", seed=13, pair="en-fr")),
+        "en-de": str(build_tiny("marian", root / "opus-en-de", seed=11, pair=("en", "de"))),
+        "de-en": str(build_tiny("marian", root / "opus-de-en", seed=12, pair=("de", "en"))),
+        "en-fr": str(build_tiny("marian", root / "opus-en-fr", seed=13, pair=("en", "fr"))),
         "nllb": str(build_tiny("nllb", root / "nllb", seed=14)),
         "bart": str(build_tiny("bart", root / "distilbart", seed=15)),
     }
@@ -114,7 +114,7 @@ def test_a_bart_summarizer_feeds_the_translation(cluster, base_config, redeploy,
     redeploy(config)
     user_config = deployment(config, TEXT_ML, "Summarizer")["user_config"]
     lengths = {key: user_config[key] for key in ("min_length", "max_length") if key in user_config}
-    summary = ct2_generate(checkpoints["bart"], scratch, ENGLISH, no_repeat_ngram_size=3, **lengths)
+    summary = ct2_generate(checkpoints["bart"], scratch, ENGLISH, target_token="<s>", no_repeat_ngram_size=3, **lengths)
     assert ok("/summarize", {"text": ENGLISH})["summary"] == summary
     both = ok("/summarize-translate", {"text": ENGLISH})
     assert both["summary"] == summary

@@ -71,6 +71,23 @@ def test_summarize_translate_gives_both(cluster, base_config, tiny_models):
     )
 
 
+def test_languages_are_the_models_pairs_and_detection_is_best_first(cluster):
+    """t5's pairs (English to French, German, Romanian) in LibreTranslate's shape; any language detected."""
+    response = requests.get(f"{PROXY}{APP}/languages", timeout=30)
+    assert response.status_code == 200
+    assert response.json() == [
+        {"code": "de", "name": "German", "targets": []},
+        {"code": "en", "name": "English", "targets": ["de", "fr", "ro"]},
+        {"code": "fr", "name": "French", "targets": []},
+        {"code": "ro", "name": "Romanian", "targets": []},
+    ]
+    detected = ok("/detect", {"text": "Nous avons passé une très belle soirée avec nos amis au bord de la rivière."})
+    assert detected[0]["language"] == "fr" and len(detected) <= 3
+    assert ok("/detect", {"text": "1234 5678"}) == []
+    # t5 translates from English only: `auto` is English, whatever the text, and nothing is detected.
+    assert ok("/translate", {"text": "Das ist ein kleines Haus.", "source": "auto"})["source"] == "en"
+
+
 def test_batches_answer_in_order(cluster, base_config, tiny_models):
     model = tiny_models[0]
     each = [translation_of(base_config, model, text, "german") for text in TEXTS]

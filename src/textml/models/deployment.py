@@ -30,7 +30,7 @@ logger = logging.getLogger("ray.serve")
 
 # A two-token greedy decode: about a millisecond, and it goes through the whole engine.
 CANARY_TEXT = "health check"
-CANARY_DECODING = {"max_length": 3, "num_beams": 1}
+CANARY_DECODING = {"min_length": 0, "max_length": 3, "num_beams": 1}
 # The bound Serve's multiplexing starts with; each deployment sets its own when its config is applied.
 INITIAL_MAX_MODELS = 4
 

@@ -27,7 +27,8 @@ def decode_all(engine, workload: Workload, texts: list[str], max_batch_tokens: i
     for task_name, decoding in workload.decodes:
         task = engine.task(task_name)
         settings = {**task.generate_kwargs, **decoding}
-        texts = engine.generate([task.prefix + t for t in texts], max_batch_tokens=max_batch_tokens, **settings).texts
+        prompts = [task.prefix + t for t in texts]
+        texts = engine.generate(prompts, max_batch_tokens=max_batch_tokens, task=task, **settings).texts
     return texts
 
 
