@@ -10,8 +10,9 @@ import concurrent.futures
 
 import pytest
 import requests
+import yaml
 
-from helpers.cluster import PROXY
+from helpers.cluster import DASHBOARD, PROXY, run
 from helpers.config import TEXT_ML, changed, with_translator
 from helpers.ct2_reference import ct2_generate, nllb
 from helpers.http import TEXT_ML_ROUTE, ok, post
@@ -148,3 +149,14 @@ def test_models_change_in_place(cluster, base_config, redeploy, checkpoints):
     refused = post(f"{TEXT_ML_ROUTE}/translate", {"text": ENGLISH, "language": "de"})
     assert refused.status_code == 422
     assert refused.json()["error"] == "no model translates en-de (English to German); the pairs served: en-fr"
+
+
+def test_a_summarizer_that_only_translates_is_refused_by_name(cluster, base_config, redeploy, checkpoints):
+
+    cluster.submit(changed(base_config, TEXT_ML, "Summarizer", user_config={"model": checkpoints["en-de"]}))
+    cluster.wait_for_status(TEXT_ML, "DEPLOY_FAILED")
+    status = yaml.safe_load(run("serve", "status", "-a", DASHBOARD).stdout)["applications"][TEXT_ML]
+    message = str(status["deployments"]["Summarizer"].get("message", ""))
+    assert "a marian checkpoint does not do summarization" in message, status
+    assert "name a T5 or BART checkpoint as Summarizer's model" in message, status
+    # The redeploy fixture then deploys the committed config, which must answer again.

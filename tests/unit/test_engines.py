@@ -5,6 +5,7 @@ import random
 import pytest
 from transformers import GenerationConfig
 
+from helpers.tiny_models import build_tiny
 from helpers.tiny_t5 import WORDS
 from textml.engines import load_engine
 from textml.engines.conversion import cache_path, converted_model
@@ -57,3 +58,40 @@ def test_decoding_settings_map_to_ctranslate2():
     assert ctranslate2_options({}, defaults)["max_decoding_length"] == 19
     with pytest.raises(ValueError, match="top_k"):
         ctranslate2_options({"top_k": 5}, defaults)
+
+
+@pytest.fixture(scope="module")
+def family_models(tmp_path_factory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("families")
+    return {family: str(build_tiny(family, root / family, seed=3)) for family in ("marian", "nllb", "bart")}
+
+
+@pytest.mark.parametrize(
+    "family, task_name",
+    [
+        ("marian", "translation_en_to_de"),
+        ("nllb", "translation_de_to_fr"),
+        ("nllb", "translation_en_to_es"),
+        ("bart", "summarization"),
+    ],
+)
+def test_every_family_gives_the_same_tokens_on_both_engines(family_models, texts, family, task_name):
+    """The language tokens (NLLB's source and target, BART's forced <s>) reach both engines alike."""
+    reference = load_engine(family_models[family], "transformers")
+    fast = load_engine(family_models[family], "ctranslate2", compute_type="float32")
+    task = reference.task(task_name)
+    short = [text for text in texts if len(text.split()) <= 10][:8]  # within the tiny models' 64-token window
+    prompts = [task.prefix + text for text in short]
+    decoding = {**task.generate_kwargs, "num_beams": 1}
+    expected = reference.generate(prompts, task=task, **decoding).texts
+    assert fast.generate(prompts, task=fast.task(task_name), **decoding).texts == expected
+    assert len(set(expected)) > 1
+
+
+def test_the_target_language_changes_the_translation(family_models, texts):
+    fast = load_engine(family_models["nllb"], "ctranslate2", compute_type="float32")
+    answers = {
+        target: fast.generate(texts[:4], task=fast.task(f"translation_en_to_{target}"), num_beams=1).texts
+        for target in ("de", "fr")
+    }
+    assert answers["de"] != answers["fr"]

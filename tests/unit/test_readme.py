@@ -15,7 +15,8 @@ def test_every_service_example_is_found_with_its_promise():
         '"15 pizzas please!"',
         "",
         "",
-        '{"translation":"...","language":"french","source":"de","pivot":"en","segments":[...]}   (with the models above)',
+        '{"translation":"...","language":"french","source":"de","pivot":"en","segments":[...]}'
+        "   (with the models above)",
     ]
     first = service_examples(TEXT)[0].code
     assert first.count("\n") == 1 and first.endswith("it was the epoch of belief\"'"), "continuation lines joined"

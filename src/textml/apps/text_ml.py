@@ -15,8 +15,8 @@ from ray.serve.handle import DeploymentHandle
 
 from textml.documents.segmentation import joined
 from textml.engines import known_pairs
-from textml.engines.families import translation_task
-from textml.exceptions import NotServed
+from textml.engines.families import SUMMARIZATION, TaskNotServed, translation_task
+from textml.exceptions import ModelLoadError, NotServed
 from textml.languages.catalog import Catalog, Step
 from textml.languages.codes import language_code
 from textml.models.deployment import ModelDeployment
@@ -30,6 +30,15 @@ from textml.transport.grpc_servicer import TextMLServicer
 @serve.deployment(user_config={})
 class Summarizer(ModelDeployment):
     settings_type = SummarizerSettings
+
+    async def apply(self, settings: SummarizerSettings):
+        """The model loaded, and refused by name before it is committed if it does not summarize."""
+        engine = await self.engine_for(settings.model)
+        try:
+            engine.task(SUMMARIZATION)
+        except TaskNotServed as error:
+            fix = "name a T5 or BART checkpoint as Summarizer's model"
+            raise ModelLoadError(settings.model, str(error), fix) from error
 
     async def summarize_many(
         self, texts: list[str], min_length: Optional[int] = None, max_length: Optional[int] = None

@@ -22,7 +22,13 @@ from rich.table import Table
 
 from textml import serve_config
 from textml._ray import serve_rest_client
-from textml.engines.checkpoints import LOCAL_FIX, directory_problem, looks_like_a_path
+from textml.engines.checkpoints import (
+    DEFAULT_MODEL,
+    LOCAL_FIX,
+    directory_problem,
+    has_random_weights,
+    looks_like_a_path,
+)
 from textml.exceptions import ModelLoadError
 
 DEFAULT_ADDRESS = "http://127.0.0.1:8265"
@@ -109,6 +115,29 @@ def checked_config(path: str, model: str | None) -> dict:
             + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
         )
     return config
+
+
+def models_of(config: dict) -> list[str]:
+    """The models the config's model deployments may load (`model`, and the Translator's `models`), each once."""
+    from textml.apps.text_ml import MODEL_DEPLOYMENTS
+
+    settings_types = {d.name: d.func_or_class.settings_type for d in MODEL_DEPLOYMENTS}
+    models: set[str] = set()
+    for _, entry in serve_config.model_deployments(config):
+        user_config = entry.get("user_config") or {}
+        try:
+            models |= settings_types[entry["name"]].model_validate(user_config).checkpoints()
+        except ValueError:  # refused by name elsewhere (checked_config): its `model` is still worth checking
+            models.add(user_config.get("model", DEFAULT_MODEL))
+    return sorted(models)
+
+
+def random_weights_lines(config: dict) -> list[str]:
+    """A warning for each model of `config` that `textml model random` made: its answers are meaningless."""
+    return [
+        f"model {model} has RANDOM WEIGHTS: its answers are meaningless (textml model random)"
+        for model in filter(has_random_weights, models_of(config))
+    ]
 
 
 def _first_line(text: str | None) -> str:
@@ -247,6 +276,8 @@ def up(config_path: str, model: str | None, address: str, timeout_s: float, cons
         client = connect(address)
     client.deploy_applications(config)
     console.print(f"deployed {config_path} to {address}")
+    for line in random_weights_lines(config):
+        console.print(line)
     applications = wait_until_running(client, config, timeout_s, console)
     console.print(applications_table(applications))
     console.print("running:")
@@ -261,6 +292,9 @@ def status(address: str, console: Console) -> int:
         console.print(f"no applications on {address}; deploy them with `textml up`")
         return 0
     console.print(applications_table(details["applications"]))
+    for app in details["applications"].values():
+        for line in random_weights_lines({"applications": [app.get("deployed_app_config") or {}]}):
+            console.print(line)
     # A model that can't load, in full: one line each, below the table.
     for name, app in sorted(details["applications"].items()):
         for deployment_name, deployment in app.get("deployments", {}).items():

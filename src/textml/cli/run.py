@@ -17,17 +17,10 @@ import time
 
 from rich.console import Console
 
-from textml import serve_config
 from textml._ray import serve_rest_client
-from textml.cli.local import ServiceError, checked_config, urls, wait_until_running
-from textml.engines.checkpoints import DEFAULT_MODEL, checkpoint_source, has_random_weights
+from textml.cli.local import ServiceError, checked_config, models_of, random_weights_lines, urls, wait_until_running
+from textml.engines.checkpoints import checkpoint_source
 from textml.exceptions import ModelLoadError
-
-
-def models_of(config: dict) -> list[str]:
-    """The models the config's model deployments load, each once."""
-    deployments = serve_config.model_deployments(config)
-    return sorted({entry.get("user_config", {}).get("model", DEFAULT_MODEL) for _, entry in deployments})
 
 
 def check_models(config: dict):
@@ -66,8 +59,8 @@ def run(config_path: str, model: str | None, timeout_s: float, console: Console)
     config = checked_config(config_path, model)
     check_models(config)
     check_ports_free(config)
-    for random_model in filter(has_random_weights, models_of(config)):
-        console.print(f"model {random_model} has RANDOM WEIGHTS: its answers are meaningless (textml model random)")
+    for line in random_weights_lines(config):
+        console.print(line)
     stop = threading.Event()
     # Ray 2.60 turns on token auth for local clusters; this one binds to 127.0.0.1 and lives with this process.
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")

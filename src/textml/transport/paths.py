@@ -40,7 +40,7 @@ def serves_random_weights() -> bool:
         settings = serve.get_replica_context().servable_object.settings
     except RayServeException:  # not in a replica: the app in process, in the unit tests
         return False
-    return settings is not None and _has_random_weights(settings.model)
+    return settings is not None and any(map(_has_random_weights, settings.checkpoints()))
 
 
 class MarksRandomWeights:
