@@ -26,7 +26,8 @@ def test_broken_engine_is_replaced(cluster, base_config, redeploy, driver):
         after a device reset. The process and its event loop stay up, so only a check that decodes can tell."""
         from ray import serve
 
-        serve.get_replica_context().servable_object.engine.translator.unload_model()
+        for engine in serve.get_replica_context().servable_object.loaded_engines().values():
+            engine.translator.unload_model()
 
     with BackgroundLoad(f"{PROXY}/summarize_translate", [TEXT], clients=4, seconds=150, label="text") as load:
         time.sleep(3)

@@ -66,6 +66,8 @@ class ModelDeployment:
 
     def __init__(self):
         self.settings: ModelSettings | None = None
+        # The settings engines load with: a new configuration's, from the moment it is being applied.
+        self.loading: ModelSettings | None = None
         self.metrics = EngineMetrics()
         # Loads under way, by checkpoint: a request that gives up waiting (its deadline) leaves the load running
         # for the next one.
@@ -78,8 +80,8 @@ class ModelDeployment:
         self.engine_free.set()
 
     async def reconfigure(self, config: dict):
-        """Applies user_config in place: nothing is committed until the models it needs first have loaded, so
-        a configuration that can't be served leaves the replica serving the one before.
+        """Applies user_config in place: the new settings take effect once the models they need first have
+        loaded, so a configuration that can't be served leaves the replica serving the one before.
 
         Serve sends a replica traffic only once this has returned: a new engine must first pass a canary decode,
         so a replica takes requests only warm (its first decode, which allocates the engine's buffers, is done).
@@ -87,15 +89,17 @@ class ModelDeployment:
         and ray_serve_replica_initialization_latency_ms for the constructor and this method)."""
         settings = self.settings_type.model_validate(config)
         if self.settings is not None and settings.engine_inputs() != self.settings.engine_inputs():
-            await _ray.bound_multiplexed_models(self, self.max_loaded_models(settings), keep=lambda _: False)
-        previous, self.settings = self.settings, settings
+            # Another engine, compute type or thread count: every model is loaded again, with the new ones.
+            await _ray.bound_multiplexed_models(self, settings.loaded_models_bound(), keep=lambda _: False)
+        previous, self.loading = self.loading, settings
         try:
             await self.apply(settings)
         except BaseException:
-            self.settings = previous
+            self.loading = previous
             raise
+        self.settings = settings
         wanted = settings.checkpoints()
-        dropped = await _ray.bound_multiplexed_models(self, self.max_loaded_models(settings), keep=wanted.__contains__)
+        dropped = await _ray.bound_multiplexed_models(self, settings.loaded_models_bound(), keep=wanted.__contains__)
         if dropped:
             logger.info("unloaded %s", ", ".join(dropped))
         self.generate_batch.set_max_batch_size(settings.max_batch_size)
@@ -105,16 +109,13 @@ class ModelDeployment:
         """What a deployment loads or builds for a new configuration before it is committed: the model."""
         await self.engine_for(settings.model)
 
-    def max_loaded_models(self, settings: ModelSettings) -> int:
-        return getattr(settings, "max_loaded_models", 1)
-
     @serve.multiplexed(max_num_models_per_replica=INITIAL_MAX_MODELS)
     async def engine_for(self, checkpoint: str) -> Engine:
         """The engine of `checkpoint`, loaded first if this replica doesn't hold it (Serve keeps the loaded
         ones, reports them for routing and exports their count and load times)."""
         load = self._loads.get(checkpoint)
         if load is None:
-            load = self._loads[checkpoint] = asyncio.ensure_future(self._load(checkpoint, self.settings))
+            load = self._loads[checkpoint] = asyncio.ensure_future(self._load(checkpoint, self.loading))
             load.add_done_callback(lambda _: self._loads.pop(checkpoint, None))
         return await asyncio.shield(load)
 
@@ -147,6 +148,8 @@ class ModelDeployment:
         """
         engines = self.loaded_engines()
         if not engines:
+            if self._loads:  # all of them being loaded again (another engine or compute type): not broken
+                return
             raise EngineFailure("no model loaded")
         for checkpoint, engine in engines.items():
             try:

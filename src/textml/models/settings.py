@@ -73,6 +73,10 @@ class ModelSettings(BaseModel):
         """The checkpoints this configuration may load."""
         return {self.model}
 
+    def loaded_models_bound(self) -> int:
+        """How many checkpoints a replica holds at once."""
+        return 1
+
     def engine_options(self) -> dict:
         return {"compute_type": self.compute_type} if self.compute_type else {}
 
@@ -133,6 +137,9 @@ class TranslatorSettings(ModelSettings):
 
     def checkpoints(self) -> set[str]:
         return set(self.served_models().values())
+
+    def loaded_models_bound(self) -> int:
+        return self.max_loaded_models
 
 
 class SummarizerSettings(ModelSettings):
