@@ -94,13 +94,16 @@ def translate_document(
     source: Optional[str] = None,
 ) -> dict:
     """The /translate answer for a text of any length, sent in pieces (PIECE_CHARS); `progress` is told how
-    many characters each finished piece had."""
+    many characters of the text each finished piece accounts for (with the whitespace up to the next one: all
+    of them add up to len(text))."""
     runs = pieces(text) or [(0, len(text))]  # a blank text: the service says why it refuses it
+    bounds = [0, *(start for start, _ in runs[1:]), len(text)]
+    shares = {run: end - start for run, start, end in zip(runs, bounds[:-1], bounds[1:], strict=True)}
 
     def piece(run: tuple[int, int]) -> dict:
         answer = translate(url, text[run[0] : run[1]], language, source)
         if progress:
-            progress(run[1] - run[0])
+            progress(shares[run])
         return answer
 
     with ThreadPoolExecutor(PIECES_AT_ONCE) as pool:

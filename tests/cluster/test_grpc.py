@@ -77,7 +77,7 @@ def test_summarize_translate(stub, base_config, tiny_models):
 
 
 BAD_REQUESTS = [
-    ("Translate", messages.TranslateRequest(text=""), "text: Text should not be empty or blank"),
+    ("Translate", messages.TranslateRequest(text=""), "text: should not be empty or blank"),
     (
         "Translate",
         messages.TranslateRequest(text=TEXT, language="klingon"),
@@ -94,9 +94,9 @@ BAD_REQUESTS = [
         "min_length 9 is above max_length 3",
     ),
     ("Summarize", messages.SummarizeRequest(text=TEXT, max_length=100_000), "max_length: Input should be less than"),
-    ("SummarizeTranslate", messages.SummarizeTranslateRequest(text="   "), "text: Text should not be empty or blank"),
+    ("SummarizeTranslate", messages.SummarizeTranslateRequest(text="   "), "text: should not be empty or blank"),
     ("Translate", messages.TranslateRequest(text=TEXT, source="xx"), "source: unknown language"),
-    ("Detect", messages.DetectRequest(text=""), "text: Text should not be empty or blank"),
+    ("Detect", messages.DetectRequest(text=""), "text: should not be empty or blank"),
 ]
 
 

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from textml.client import post
+from textml.client import pieces, post, translate_document
 
 
 class Flaky(BaseHTTPRequestHandler):
@@ -68,3 +68,40 @@ def test_a_refused_connection_is_retried_until_the_budget_ends():
     with pytest.raises(requests.ConnectionError):
         post(f"http://127.0.0.1:{port}/", {}, timeout_s=1, retry_budget_s=1.5)
     assert 0.7 < time.monotonic() - started < 3
+
+
+class Translates(BaseHTTPRequestHandler):
+    """/translate, upper-casing the text."""
+
+    def do_POST(self):
+        text = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["text"]
+        segment = {"source": text, "translation": text.upper(), "start": 0, "end": len(text)}
+        answer = {"translation": text.upper(), "language": "german", "source": "en", "pivot": None}
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps({**answer, "segments": [segment]}).encode())
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_documents_pieces_report_progress_adding_up_to_its_length():
+    """Each piece accounts for the whitespace up to the next, and the first and last for the text's edges."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Translates)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    paragraph = " ".join(["It was the best of times."] * 250)
+    text = "\n  " + "\n\n\n".join([paragraph] * 5) + "\n\n"
+    done: list[int] = []
+    lock = threading.Lock()
+
+    def progress(count: int):
+        with lock:
+            done.append(count)
+
+    try:
+        answer = translate_document(f"http://127.0.0.1:{server.server_port}", text, "german", progress)
+    finally:
+        server.shutdown()
+    assert len(done) == len(pieces(text)) > 1 and sum(done) == len(text)
+    assert answer["translation"] == text.strip().upper()

@@ -1,5 +1,7 @@
 """Refusals: each failure's HTTP status, gRPC code and message, from the one mapping."""
 
+import json
+
 import grpc
 import pytest
 from pydantic import TypeAdapter, ValidationError
@@ -7,7 +9,7 @@ from ray.serve.exceptions import BackPressureError
 
 from textml.exceptions import EngineFailure
 from textml.service.schema import TranslateRequest
-from textml.transport.errors import describe_errors, invalid_body, refusal_for, too_large
+from textml.transport.errors import describe_errors, invalid_body, not_json, refusal_for, too_large
 
 
 def errors_of(body: str) -> list[dict]:
@@ -31,6 +33,22 @@ def test_a_body_that_is_not_json_is_a_400_naming_what_was_received():
     assert refusal.message == "body is not valid JSON: expected value at line 1 column 1 (got 'MANGO 2')"
     long = invalid_body(errors_of("It was the best of times, it was the worst of times, it was the age")).message
     assert long.endswith("(got 'It was the best of times, it was the worst of times, it ...)")
+
+
+def test_a_json_message_ending_in_at_names_the_position_once():
+    """Python's json (FastAPI's reader) says "Unterminated string starting at": not "starting at at line 1"."""
+    body = '{"text": "It was the best'
+    with pytest.raises(json.JSONDecodeError) as raised:
+        json.loads(body)
+    error = {"type": "json_invalid", "loc": ("body", raised.value.pos), "msg": "JSON decode error", "input": {}}
+    refusal = not_json({**error, "ctx": {"error": raised.value.msg}}, body)
+    assert refusal.message == (
+        'body is not valid JSON: Unterminated string starting at line 1 column 10 (got \'{"text": "It was the best\')'
+    )
+
+
+def test_a_blank_text_is_named_once():
+    assert invalid_body(errors_of('{"text": "  "}')).message == "text: should not be empty or blank (got '  ')"
 
 
 def test_positions_are_named_by_field_names():

@@ -17,7 +17,7 @@ TOO_LONG = "text_too_long"
 
 def _document(text: str) -> str:
     if not text.strip():
-        raise PydanticCustomError("blank_text", "Text should not be empty or blank")
+        raise PydanticCustomError("blank_text", "should not be empty or blank")
     if len(text) > MAX_TEXT_CHARS:
         raise PydanticCustomError(
             TOO_LONG,
@@ -220,3 +220,51 @@ class Detection(BaseModel):
 
 class Error(BaseModel):
     error: str = Field(description="what was wrong, naming the field")
+
+
+# The bodies the API's documentation offers for each request, by name ("Try it out" starts from the first);
+# each is valid for its request type (tests/unit/test_openapi_examples.py).
+SEED_TEXT = "It was the best of times, it was the worst of times."
+NEXT_TEXT = "It was the age of wisdom, it was the age of foolishness."
+OPENING = (  # A Tale of Two Cities' opening, to summarize
+    "It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness, "
+    "it was the epoch of belief, it was the epoch of incredulity, it was the season of Light, it was the season of "
+    "Darkness, it was the spring of hope, it was the winter of despair."
+)
+GERMAN_TEXT = "Es war die beste aller Zeiten, es war die schlechteste aller Zeiten."
+TEXT_EXAMPLES = {"seed": {"summary": "the seed's sentence, as a JSON string", "value": SEED_TEXT}}
+EXAMPLES: dict[type[Body], dict[str, dict]] = {
+    TranslateRequest: {
+        "german": {"summary": "into German, by name", "value": {"text": SEED_TEXT, "language": "german"}},
+        "codes": {
+            "summary": "from English into German, by ISO 639-1 code",
+            "value": {"text": SEED_TEXT, "language": "de", "source": "en"},
+        },
+    },
+    TranslateBatchRequest: {
+        "german": {"summary": "two texts into German", "value": {"texts": [SEED_TEXT, NEXT_TEXT], "language": "german"}}
+    },
+    SummarizeRequest: {
+        "lengths": {
+            "summary": "a summary of 5 to 20 tokens",
+            "value": {"text": OPENING, "min_length": 5, "max_length": 20},
+        },
+        "default": {"summary": "the configured lengths", "value": {"text": OPENING}},
+    },
+    SummarizeBatchRequest: {
+        "lengths": {
+            "summary": "two texts, each summarized in 5 to 20 tokens",
+            "value": {"texts": [OPENING, f"{SEED_TEXT} {NEXT_TEXT}"], "min_length": 5, "max_length": 20},
+        }
+    },
+    SummarizeTranslateRequest: {
+        "german": {"summary": "summarized, then translated into German", "value": {"text": OPENING, "language": "de"}}
+    },
+    SummarizeTranslateBatchRequest: {
+        "german": {
+            "summary": "two texts, each summarized, then translated into German",
+            "value": {"texts": [OPENING, f"{SEED_TEXT} {NEXT_TEXT}"], "language": "german"},
+        }
+    },
+    DetectRequest: {"german": {"summary": "a German sentence", "value": {"text": GERMAN_TEXT}}},
+}

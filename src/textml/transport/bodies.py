@@ -1,7 +1,8 @@
 """Request bodies: the one size check (by the declared length, then by what arrives), bodies read as JSON
-whatever their Content-Type, and JSON reading for the plain Starlette handlers of fruit_app and math_app."""
+whatever their Content-Type (but text/plain at the root route), and JSON reading for the plain Starlette
+handlers of fruit_app and math_app."""
 
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
@@ -49,19 +50,38 @@ class LimitBodySize:
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")
 
 
+def media_type(scope: Scope) -> bytes:
+    """The request's Content-Type without its parameters, in lower case: b"text/plain" (b"": none)."""
+    value = dict(scope["headers"]).get(b"content-type", b"")
+    return value.split(b";", 1)[0].strip().lower()
+
+
+def route_of(scope: Scope) -> str:
+    """The request's path within the app, whatever prefix it is mounted at: "/" for its root."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return (path[len(root) :] or "/") if root and path.startswith(root) else path
+
+
 class JsonBodies:
     """ASGI middleware: every body sent to text_ml_app is read as JSON, whatever its Content-Type. `curl -d`
     sends `application/x-www-form-urlencoded`, which FastAPI would hand over as bytes to fail validation
-    obscurely; as JSON, a body that is not JSON is refused by name (400, transport/errors.py)."""
+    obscurely; as JSON, a body that is not JSON is refused by name (400, transport/errors.py).
 
-    def __init__(self, app):
+    But for a `text/plain` body at one of `text_routes` (the root route, whose answer is text/plain too): that
+    is the text itself, UTF-8, which FastAPI hands over as bytes and the route's str reads as such."""
+
+    def __init__(self, app, text_routes: Collection[str] = ()):
         self.app = app
+        self.text_routes = frozenset(text_routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send):
-        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH") and not self.takes_text(scope):
             headers = [(name, value) for name, value in scope["headers"] if name != b"content-type"]
             scope = {**scope, "headers": [*headers, JSON_CONTENT_TYPE]}
         await self.app(scope, receive, send)
+
+    def takes_text(self, scope: Scope) -> bool:
+        return route_of(scope) in self.text_routes and media_type(scope) == b"text/plain"
 
 
 async def read_json(request: Request, body_type: TypeAdapter, field_names: Sequence[str] = ()) -> Any:

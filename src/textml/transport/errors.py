@@ -63,7 +63,8 @@ def not_json(error: dict, body: str | bytes | None = None) -> Refusal:
     position = error["loc"][-1] if error["loc"] else None
     if isinstance(position, int) and isinstance(received, str) and " line " not in why:
         line, column = received.count("\n", 0, position) + 1, position - received.rfind("\n", 0, position)
-        why += f" at line {line} column {column}"
+        # Python's own messages may end in "at" ("Unterminated string starting at"): not "at at line 1".
+        why = f"{why.removesuffix(' at')} at line {line} column {column}"
     return Refusal(400, f"body is not valid JSON: {why}" + (f" (got {shown(received)})" if received else ""))
 
 

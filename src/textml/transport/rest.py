@@ -1,6 +1,7 @@
 """text_ml_app's typed JSON API: FastAPI routes, each calling the replica's TextService.
 
-POST /                         a JSON string -> the translated summary, as text (the seed's contract)
+POST /                         a JSON string (or a text/plain body: the text) -> the translated summary, as text
+                               (the seed's contract)
 POST /translate                {text, language?, source?} -> {translation, language, source, pivot, segments}
 POST /summarize                {text, min_length?, max_length?} -> {summary}
 POST /summarize-translate      {text, language?, source?} -> {summary, translation, language, source, ...}
@@ -9,7 +10,9 @@ GET  /languages                [{code, name, targets}]: the languages the config
 POST /detect                   {text} -> [{language, confidence}], best first
 GET  /docs, /openapi.json      the API's documentation (offline) and its schema
 
-Every route answers with or without a trailing slash, and every body is read as JSON whatever its Content-Type.
+Every route answers with or without a trailing slash, and every body is read as JSON whatever its Content-Type,
+but for a text/plain one at the root route: that is the text itself. Each request body is documented with examples
+(service/schema.py), the first of which the docs page's "Try it out" starts from.
 While the model has random weights (`textml model random`), every answer carries `X-Textml-Model: random-weights`.
 """
 
@@ -21,6 +24,9 @@ from fastapi_offline import FastAPIOffline
 from ray import serve
 
 from textml.service.schema import (
+    EXAMPLES,
+    SEED_TEXT,
+    TEXT_EXAMPLES,
     Detection,
     DetectRequest,
     Error,
@@ -64,7 +70,7 @@ api = FastAPIOffline(
 # The last added runs first: the path is made canonical before the size limit reads it.
 api.add_middleware(LimitBodySize)
 api.add_middleware(RequestDeadline)
-api.add_middleware(JsonBodies)
+api.add_middleware(JsonBodies, text_routes=("/",))
 api.add_middleware(MarksRandomWeights)
 api.add_middleware(SlashInsensitive)
 
@@ -77,20 +83,50 @@ for refused in REFUSED:
     api.add_exception_handler(refused, refuse)
 
 
-@api.post("/", response_class=PlainTextResponse, summary="Summarize, then translate (text in, text out)")
-async def summarize_then_translate(text: Annotated[SourceText, Body()], service: Service) -> str:
+def documented(request_type: type):
+    """A route's body with its examples (service/schema.py) in the API's documentation."""
+    return Body(openapi_examples=EXAMPLES[request_type])
+
+
+# The root route's text as text/plain, beside the JSON string (bodies.py's JsonBodies lets it through as such).
+PLAIN_TEXT_BODY = {
+    "requestBody": {
+        "content": {
+            "text/plain": {
+                "schema": {"type": "string"},
+                "examples": {"seed": {"summary": "the seed's sentence, as text", "value": SEED_TEXT}},
+            }
+        }
+    }
+}
+
+
+@api.post(
+    "/",
+    response_class=PlainTextResponse,
+    summary="Summarize, then translate (text in, text out)",
+    description="The body: the text as a JSON string, or as itself with `Content-Type: text/plain`.",
+    openapi_extra=PLAIN_TEXT_BODY,
+)
+async def summarize_then_translate(
+    text: Annotated[SourceText, Body(openapi_examples=TEXT_EXAMPLES)], service: Service
+) -> str:
     [result] = await service.summarize_translate([text])
     return result.translation
 
 
 @api.post("/translate")
-async def translate(request: TranslateRequest, service: Service) -> Translation:
+async def translate(
+    request: Annotated[TranslateRequest, documented(TranslateRequest)], service: Service
+) -> Translation:
     [translation] = await service.translate([request.text], request.language, request.source)
     return translation
 
 
 @api.post("/translate/batch")
-async def translate_batch(request: TranslateBatchRequest, service: Service) -> TranslationBatch:
+async def translate_batch(
+    request: Annotated[TranslateBatchRequest, documented(TranslateBatchRequest)], service: Service
+) -> TranslationBatch:
     translations = await service.translate(request.texts, request.language, request.source)
     return TranslationBatch(
         translations=[t.translation for t in translations],
@@ -102,13 +138,15 @@ async def translate_batch(request: TranslateBatchRequest, service: Service) -> T
 
 
 @api.post("/summarize")
-async def summarize(request: SummarizeRequest, service: Service) -> Summary:
+async def summarize(request: Annotated[SummarizeRequest, documented(SummarizeRequest)], service: Service) -> Summary:
     [summary] = await service.summarize([request.text], **request.lengths())
     return summary
 
 
 @api.post("/summarize/batch")
-async def summarize_batch(request: SummarizeBatchRequest, service: Service) -> SummaryBatch:
+async def summarize_batch(
+    request: Annotated[SummarizeBatchRequest, documented(SummarizeBatchRequest)], service: Service
+) -> SummaryBatch:
     summaries = await service.summarize(request.texts, **request.lengths())
     return SummaryBatch(
         summaries=[s.summary for s in summaries],
@@ -118,14 +156,16 @@ async def summarize_batch(request: SummarizeBatchRequest, service: Service) -> S
 
 
 @api.post("/summarize-translate")
-async def summarize_translate(request: SummarizeTranslateRequest, service: Service) -> SummaryTranslation:
+async def summarize_translate(
+    request: Annotated[SummarizeTranslateRequest, documented(SummarizeTranslateRequest)], service: Service
+) -> SummaryTranslation:
     [result] = await service.summarize_translate([request.text], request.language, request.source)
     return result
 
 
 @api.post("/summarize-translate/batch")
 async def summarize_translate_batch(
-    request: SummarizeTranslateBatchRequest, service: Service
+    request: Annotated[SummarizeTranslateBatchRequest, documented(SummarizeTranslateBatchRequest)], service: Service
 ) -> SummaryTranslationBatch:
     results = await service.summarize_translate(request.texts, request.language, request.source)
     return SummaryTranslationBatch(
@@ -146,5 +186,5 @@ async def languages(service: Service) -> list[LanguageEntry]:
 
 
 @api.post("/detect", summary="The likeliest languages of a text, best first")
-async def detect(request: DetectRequest, service: Service) -> list[Detection]:
+async def detect(request: Annotated[DetectRequest, documented(DetectRequest)], service: Service) -> list[Detection]:
     return await service.detect(request.text)
