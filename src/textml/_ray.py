@@ -212,3 +212,32 @@ async def bound_multiplexed_models(owner, most: int, keep) -> list[str]:
     if dropped:
         wrapper._push_multiplexed_replica_info = True
     return dropped
+
+
+def ray_auth_token() -> str | None:
+    """The token Ray's own clients send to a cluster with its token auth on, found where `ray get-auth-token`
+    finds it, whatever RAY_AUTH_MODE says here: $RAY_AUTH_TOKEN, else the file $RAY_AUTH_TOKEN_PATH names, else
+    ~/.ray/auth_token (which a local `ray.init` or `serve run` writes); None when there is none. Ray's loader
+    (the private ray._raylet.AuthenticationTokenLoader, checked on Ray 2.60.0) raises when $RAY_AUTH_TOKEN_PATH
+    names a missing or empty file, rather than looking further: ValueError here, with its message."""
+    from ray._raylet import AuthenticationTokenLoader
+    from ray.exceptions import AuthenticationError
+
+    loader = AuthenticationTokenLoader.instance()
+    loader.reset_cache()  # it keeps the first token it read, for the life of the process
+    try:
+        if not loader.has_token(ignore_auth_mode=True):
+            return None
+        return loader.get_raw_token(ignore_auth_mode=True)
+    except AuthenticationError as error:
+        raise ValueError(error.message) from None
+
+
+def serve_rest_client_with_token(address: str, token: str):
+    """serve_rest_client for a cluster with Ray's token auth on: each request carries the token as Ray's
+    clients send it, `Authorization: Bearer TOKEN` (ray._private.authentication, checked on Ray 2.60.0; the
+    dashboard answers 401 without it, 403 to a wrong one, and ServeSubmissionClient raises AuthenticationError
+    for both)."""
+    from ray.dashboard.modules.serve.sdk import ServeSubmissionClient
+
+    return ServeSubmissionClient(address, headers={"Authorization": f"Bearer {token}"})

@@ -1,10 +1,12 @@
 """Reading deploy/serve_config.yaml and deriving local variants of it (an offline model, other ports).
 
-python -m textml.serve_config deploy/serve_config.yaml --model /models/t5-small -o build/serve_config.yaml
+python -m textml.serve_config deploy/serve_config.yaml --model models/t5-random -o build/serve_config.yaml
+serve run build/serve_config.yaml
 """
 
 import argparse
 import copy
+import sys
 from pathlib import Path
 
 import yaml
@@ -105,12 +107,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--grpc-port", type=int, help="port the gRPC proxy listens on")
     parser.add_argument("-o", "--output", required=True, help="where to write the new config")
     args = parser.parse_args(argv)
-    config = with_overrides(
-        load(args.config), model=args.model, host=args.host, port=args.port, grpc_port=args.grpc_port
-    )
+    from textml.cli.local import random_weights_lines
+    from textml.engines.checkpoints import directory_problem, looks_like_a_path
+
+    model = args.model
+    if model is not None and looks_like_a_path(model):
+        # By its absolute path, as `textml run --model` passes it: a replica's working directory is not this one.
+        model = str(Path(model).expanduser().resolve())
+        problem = directory_problem(Path(model))
+        if problem:  # it may be there where the replicas run (an image, a volume): said, not refused
+            print(f"warning: {problem} here; the replicas need a checkpoint at that path", file=sys.stderr)
+    config = with_overrides(load(args.config), model=model, host=args.host, port=args.port, grpc_port=args.grpc_port)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(dump(config))
+    for line in random_weights_lines(config):
+        print(line, file=sys.stderr)
     print(output)
 
 

@@ -21,7 +21,7 @@ from rich.live import Live
 from rich.table import Table
 
 from textml import serve_config
-from textml._ray import serve_rest_client
+from textml._ray import ray_auth_token, serve_rest_client, serve_rest_client_with_token
 from textml.engines.checkpoints import (
     DEFAULT_MODEL,
     LOCAL_FIX,
@@ -40,9 +40,53 @@ class ServiceError(Exception):
     """A failure to report as one line."""
 
 
-def connect(address: str):
+# Where Ray's clients look for a cluster's token (ray_auth_token), to say in a line.
+TOKEN_PLACES = "$RAY_AUTH_TOKEN, the file $RAY_AUTH_TOKEN_PATH, else ~/.ray/auth_token"
+
+
+def auth_problem(address: str, token_sent: bool, token_problem: str | None = None) -> str:
+    """Why the Ray cluster at `address`, whose dashboard has Ray's token auth on (answering 401), can't be used,
+    and what to do, in one line."""
+    if token_sent:
+        return (
+            f"the Ray cluster at {address} refused the auth token found here ({TOKEN_PLACES}): set "
+            "RAY_AUTH_TOKEN to its own (`ray get-auth-token` on the machine that started it)"
+        )
+    found = f"and {token_problem}" if token_problem else f"and none is set here ({TOKEN_PLACES})"
+    return (
+        f"the Ray cluster at {address} requires its auth token (Ray's token auth is on), {found}: set "
+        "RAY_AUTH_TOKEN to it (`ray get-auth-token` on the machine that started it prints it)"
+    )
+
+
+def dashboard_client(address: str):
+    """The dashboard's Serve REST API at `address`, sending the cluster's token if it asks for one (Ray's token
+    auth on, as a local `serve run` or `ray.init` turns it on) and one is found as Ray's clients find it
+    (ray_auth_token): the token goes only to a dashboard that asked for it. Raises ServiceError, in one line,
+    when the dashboard refuses; whatever ServeSubmissionClient raises when none answers."""
+    from ray.exceptions import AuthenticationError
+
     try:
         return serve_rest_client(address)
+    except AuthenticationError:
+        pass
+    try:
+        token = ray_auth_token()
+    except ValueError as error:  # $RAY_AUTH_TOKEN_PATH names a missing or empty file
+        raise ServiceError(auth_problem(address, False, str(error))) from None
+    if token is None:
+        raise ServiceError(auth_problem(address, False)) from None
+    try:
+        return serve_rest_client_with_token(address, token)
+    except AuthenticationError:
+        raise ServiceError(auth_problem(address, True)) from None
+
+
+def connect(address: str):
+    try:
+        return dashboard_client(address)
+    except ServiceError:
+        raise
     except Exception as error:  # refused, timed out, not a Ray dashboard: the address is what to fix
         raise ServiceError(
             f"no Ray dashboard answers at {address} ({type(error).__name__}); "
@@ -266,7 +310,9 @@ def wait_until_running(client, config: dict, timeout_s: float, console: Console,
 def up(config_path: str, model: str | None, address: str, timeout_s: float, console: Console) -> int:
     config = checked_config(config_path, model)
     try:
-        client = serve_rest_client(address)
+        client = dashboard_client(address)
+    except ServiceError:  # a cluster answers, and refuses: starting another is not the fix
+        raise
     except Exception:
         if address != DEFAULT_ADDRESS:
             raise ServiceError(
