@@ -46,10 +46,11 @@ bench: setup
 manifests: setup
 	$(BIN)/textml k8s render
 
-# CRD: ray.io_rayservices.yaml from the KubeRay release (helm-chart/kuberay-operator/crds/).
-CRD ?= ../shared/kuberay/crds/ray.io_rayservices.yaml
+# CRD: ray.io_rayservices.yaml from the KubeRay release (helm-chart/kuberay-operator/crds/), where there is one;
+# without it, `textml k8s check` reads the cluster's through kubectl, or runs every check but the CRD schema's.
+CRD ?= $(wildcard ../shared/kuberay/crds/ray.io_rayservices.yaml)
 check-manifests: setup
-	$(BIN)/textml k8s check --crd $(CRD) deploy/kubernetes/*.yaml
+	$(BIN)/textml k8s check $(if $(CRD),--crd $(CRD)) deploy/kubernetes/*.yaml
 
 IMAGE ?= textml:0.1.0-ray2.60.0
 image:

@@ -1,8 +1,20 @@
-"""Editing a committed RayService manifest for one test: each function changes the RayService in place."""
+"""Editing a committed RayService manifest for one test: each function changes the RayService in place; and the
+CRD schemas the checks run with."""
 
 import yaml
 
-from helpers.paths import KUBERNETES
+from helpers.paths import CRD, KUBERNETES
+from textml.k8s.crd import RayServiceCrd, read_crd
+
+# The checks run as `textml k8s check` runs them: with KubeRay's CRD schema where it is beside the project (CI),
+# and always without one (a user's clone with no --crd and no cluster), where every check but the schema's runs.
+SCHEMAS = {"crd-schema": CRD, "no-crd": None} if CRD.is_file() else {"no-crd": None}
+NO_CRD = f"no KubeRay CRD at {CRD} (ray.io_rayservices.yaml from the KubeRay release)"
+
+
+def kuberay_crd(path) -> RayServiceCrd | None:
+    """The CRD at `path`, or None for a check without the schema."""
+    return read_crd(str(path)) if path else None
 
 
 def quickstart() -> dict:

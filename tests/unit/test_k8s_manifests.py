@@ -9,19 +9,37 @@ import ray
 import yaml
 
 from helpers.cluster import run
-from helpers.manifests import apps, edit_serve_config, head, quickstart, set_path, worker
+from helpers.manifests import (
+    NO_CRD,
+    SCHEMAS,
+    apps,
+    edit_serve_config,
+    head,
+    kuberay_crd,
+    quickstart,
+    set_path,
+    worker,
+)
 from helpers.paths import CRD, KUBERNETES, MANIFESTS, PROFILES, ROOT, SERVE_CONFIG
 from textml import serve_config
 from textml.k8s.check import check_file
+from textml.k8s.crd import RayServiceCrd
 from textml.k8s.profile import load_profile
 from textml.k8s.render import render
 
 
+@pytest.fixture(scope="module", params=list(SCHEMAS.values()), ids=list(SCHEMAS))
+def crd(request) -> RayServiceCrd | None:
+    """KubeRay's CRD where it is, and None: the checks without the schema."""
+    return kuberay_crd(request.param)
+
+
 @pytest.fixture(scope="module")
-def crd() -> Path:
+def crd_schema() -> RayServiceCrd:
+    """KubeRay's CRD, for the checks of its schema alone."""
     if not CRD.is_file():
-        pytest.skip(f"no KubeRay CRD at {CRD} (ray.io_rayservices.yaml from the KubeRay release)")
-    return CRD
+        pytest.skip(NO_CRD)
+    return kuberay_crd(CRD)
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.stem)
@@ -46,7 +64,7 @@ def test_versions_agree():
         assert all(image.endswith(f"-ray{pinned}") for image in images), images
 
 
-def test_production_options(crd):
+def test_production_options():
     documents = list(yaml.safe_load_all((KUBERNETES / "production.yaml").read_text()))
     kinds = [d["kind"] for d in documents]
     # No Secret: the Redis password is created beforehand, never committed (docs/operations.md).
@@ -133,7 +151,7 @@ def _grpc_on(service):
     return edit_serve_config(service, edit)
 
 
-BROKEN = {
+SCHEMA_MISTAKES = {
     # rule: (how to break the quickstart manifest, field named, words in the finding)
     "crd-type": (
         set_path("spec.rayClusterConfig.workerGroupSpecs.0.minReplicas", "one"),
@@ -141,6 +159,9 @@ BROKEN = {
         "is not of type 'integer'",
     ),
     "crd-unknown-field": (set_path("spec.serveConfigv2", "x"), "spec", "'serveConfigv2' was unexpected"),
+}
+BROKEN = {
+    # rule: (how to break the quickstart manifest, field named, words in the finding), with no need of the CRD
     "serve-schema": (
         apps(lambda apps: apps[0]["deployments"][0].update(num_replicas=-1)),
         "spec.serveConfigV2.applications[0].deployments[0].num_replicas",
@@ -206,9 +227,8 @@ BROKEN = {
 }
 
 
-@pytest.mark.parametrize("rule", BROKEN)
-def test_check_names_each_mistake(crd, tmp_path, rule):
-    breaks, field, words = BROKEN[rule]
+def _assert_named(mistake: tuple, crd: RayServiceCrd | None, tmp_path: Path):
+    breaks, field, words = mistake
     manifest = tmp_path / "broken.yaml"
     service = copy.deepcopy(quickstart())
     breaks(service)  # in place
@@ -218,13 +238,26 @@ def test_check_names_each_mistake(crd, tmp_path, rule):
     assert all(f.fix for f in errors)
 
 
-def test_check_command_exits_non_zero_on_errors(crd, tmp_path):
+@pytest.mark.parametrize("rule", BROKEN)
+def test_check_names_each_mistake(crd, tmp_path, rule):
+    _assert_named(BROKEN[rule], crd, tmp_path)
+
+
+@pytest.mark.parametrize("rule", SCHEMA_MISTAKES)
+def test_check_names_each_schema_mistake(crd_schema, tmp_path, rule):
+    _assert_named(SCHEMA_MISTAKES[rule], crd_schema, tmp_path)
+
+
+def test_check_command_exits_non_zero_on_errors(tmp_path):
+    """With KubeRay's CRD where it is; without it, with no kubectl on PATH (never the user's cluster)."""
+    crd = ["--crd", str(CRD)] if CRD.is_file() else []
+    env = {"PATH": str(tmp_path)}
     manifest = tmp_path / "broken.yaml"
     manifest.write_text(yaml.safe_dump(set_path("spec.rayClusterConfig.rayVersion", "2.9.0")(quickstart())))
-    result = run("textml", "k8s", "check", "--crd", str(crd), str(manifest), check=False)
+    result = run("textml", "k8s", "check", *crd, str(manifest), check=False, env=env)
     assert result.returncode == 1
     assert "rayVersion is 2.9.0" in result.stdout
-    ok = run("textml", "k8s", "check", "--crd", str(crd), *map(str, MANIFESTS))
+    ok = run("textml", "k8s", "check", *crd, *map(str, MANIFESTS), env=env)
     assert ok.stdout.count(": ok") == len(MANIFESTS)
 
 

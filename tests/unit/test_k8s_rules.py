@@ -9,17 +9,17 @@ from typing import Callable, NamedTuple
 import pytest
 import yaml
 
-from helpers.manifests import apps, quickstart, serve, set_path
-from helpers.paths import CRD, KUBERNETES
+from helpers.manifests import SCHEMAS, apps, kuberay_crd, quickstart, serve, set_path
+from helpers.paths import KUBERNETES
 from textml.k8s.check import check_file, check_serve_config
+from textml.k8s.crd import RayServiceCrd
 from textml.k8s.security_rules import EXPOSURE_NOTE
 
 
-@pytest.fixture(scope="module")
-def crd() -> Path:
-    if not CRD.is_file():
-        pytest.skip(f"no KubeRay CRD at {CRD} (ray.io_rayservices.yaml from the KubeRay release)")
-    return CRD
+@pytest.fixture(scope="module", params=list(SCHEMAS.values()), ids=list(SCHEMAS))
+def crd(request) -> RayServiceCrd | None:
+    """KubeRay's CRD where it is, and None: no rule here needs the CRD schema."""
+    return kuberay_crd(request.param)
 
 
 class Rule(NamedTuple):

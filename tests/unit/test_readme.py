@@ -35,7 +35,7 @@ def test_the_offline_path_and_the_kubernetes_commands_are_examples_too():
     commands = [e.code for e in shell_examples(TEXT)]
     assert "make run MODEL=models/t5-random" in commands
     assert any(c.startswith(".venv/bin/textml model random models/t5-random") for c in commands)
-    assert any(c.startswith(".venv/bin/textml k8s plan /tmp/running.yaml") for c in commands)
+    assert any(c.startswith(".venv/bin/textml k8s plan build/running.yaml build/changed.yaml") for c in commands)
 
 
 def test_promises_are_kept_only_by_what_they_say():

@@ -87,7 +87,8 @@ def cmd_translate(args) -> int:
 
     text = input_text(args)
     with progress.characters(len(text), "translating") as advance:
-        show(args, client.translate_document(args.url, text, args.language, advance, args.source), "translation")
+        result = client.translate_document(args.url, text, args.language, advance, args.source)
+    show(args, result, "translation")  # after the bar is gone: stdout carries the translation alone
     return 0
 
 
@@ -98,7 +99,8 @@ def cmd_summarize(args) -> int:
     text = input_text(args)
     if args.translate is not None and (args.min_length is not None or args.max_length is not None):
         raise ValueError("--min-length/--max-length apply to a summary alone, not with --translate")
-    with progress.waiting(f"summarizing {len(text):,} characters"):
+    doing = "summarizing" if args.translate is None else "summarizing and translating"
+    with progress.waiting(f"{doing} {len(text):,} characters"):
         if args.translate is None:
             result = client.summarize(args.url, text, args.min_length, args.max_length)
         else:
@@ -280,7 +282,7 @@ def parser() -> argparse.ArgumentParser:
     k8s = commands.add_parser(
         "k8s",
         help="RayService manifests for Kubernetes",
-        **examples("textml k8s render", "textml k8s check --crd ray.io_rayservices.yaml deploy/kubernetes/*.yaml"),
+        **examples("textml k8s render", "textml k8s check deploy/kubernetes/*.yaml"),
     ).add_subparsers(dest="k8s_command", required=True)
     render = k8s.add_parser(
         "render",
@@ -299,13 +301,18 @@ def parser() -> argparse.ArgumentParser:
         "check",
         help="check RayService manifests before kubectl apply",
         description="Checks each manifest against the RayService CRD, Ray's Serve schema, and the mistakes\n"
-        "Serve and KubeRay accept but then ignore or fail on. Exits 1 on any error; warnings don't fail it.",
-        epilog="example:\n  textml k8s check --crd ray.io_rayservices.yaml deploy/kubernetes/production.yaml\n",
+        "Serve and KubeRay accept but then ignore or fail on. Exits 1 on any error; warnings don't fail it.\n"
+        "The CRD: --crd FILE, else the cluster's (kubectl get crd rayservices.ray.io), else none: then every\n"
+        "check but the CRD schema's runs, and the first line says where to get KubeRay v1.7.0's.",
+        epilog="example:\n  textml k8s check deploy/kubernetes/production.yaml\n"
+        "  textml k8s check --crd ray.io_rayservices.yaml deploy/kubernetes/production.yaml\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("manifests", nargs="+", help="manifest files")
     check.add_argument(
-        "--crd", required=True, help="the RayService CRD: ray.io_rayservices.yaml from the KubeRay release"
+        "--crd",
+        help="the RayService CRD file, ray.io_rayservices.yaml from the KubeRay release (default: the cluster's "
+        "through kubectl, if any)",
     )
     check.set_defaults(run=cmd_k8s_check)
     plan = k8s.add_parser(
@@ -345,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:
         if os.environ.get("TEXTML_DEBUG"):
             raise
-        print(f"textml: {type(error).__name__}: {error} (TEXTML_DEBUG=1 shows the traceback)", file=sys.stderr)
+        message = " ".join(str(error).split())  # one line, as Ray's AuthenticationError is not
+        print(f"textml: {type(error).__name__}: {message} (TEXTML_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 1
 
 

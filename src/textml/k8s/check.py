@@ -1,5 +1,6 @@
-"""Checks a RayService manifest before `kubectl apply`: the CRD's OpenAPI schema, Ray's Serve config
-schema, then the mistakes users otherwise find only on the cluster. Each finding names the field and the fix."""
+"""Checks a RayService manifest before `kubectl apply`: the CRD's OpenAPI schema (where a CRD is at hand:
+crd_source.py), Ray's Serve config schema, then the mistakes users otherwise find only on the cluster. Each finding
+names the field and the fix."""
 
 import re
 from functools import lru_cache
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 from ray.serve.schema import ServeDeploySchema
 
 from textml._ray import app_targets, deployments_of
-from textml.k8s.crd import rayservice_schema
+from textml.k8s.crd import RayServiceCrd
 from textml.k8s.findings import Finding, field_path
 from textml.k8s.fit import check_fit
 from textml.k8s.kuberay_rules import check_kuberay
@@ -47,20 +48,20 @@ def _strict(schema):
 
 
 @lru_cache(maxsize=4)
-def _crd_validator(crd_path: str, version: str) -> jsonschema.protocols.Validator:
-    return jsonschema.Draft7Validator(_strict(rayservice_schema(crd_path, version)))
+def _crd_validator(crd: RayServiceCrd, version: str) -> jsonschema.protocols.Validator:
+    return jsonschema.Draft7Validator(_strict(crd.schema(version)))
 
 
-def check_schema(manifest: dict, crd_path: str) -> list[Finding]:
+def check_schema(manifest: dict, crd: RayServiceCrd) -> list[Finding]:
     version = manifest.get("apiVersion", "").rpartition("/")[2]
-    validator = _crd_validator(crd_path, version)
+    validator = _crd_validator(crd, version)
     body = {key: value for key, value in manifest.items() if key != "status"}
     return [
         Finding(
             "error",
             field_path(error.absolute_path),
             error.message,
-            f"see `kubectl explain rayservice.{field_path(error.absolute_path)}` (CRD {Path(crd_path).name})",
+            f"see `kubectl explain rayservice.{field_path(error.absolute_path)}` (CRD {crd.name})",
         )
         for error in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
     ]
@@ -267,9 +268,10 @@ def _lint_import(app: dict, where: str) -> list[Finding]:
     return findings
 
 
-def check_rayservice(manifest: dict, crd_path: str) -> list[Finding]:
+def check_rayservice(manifest: dict, crd: RayServiceCrd | None) -> list[Finding]:
+    """Every finding for one RayService; without a CRD, all but the CRD schema's."""
     spec = manifest.get("spec") or {}
-    schema_findings = check_schema(manifest, crd_path)
+    schema_findings = check_schema(manifest, crd) if crd else []
     if not isinstance(spec.get("serveConfigV2", ""), str):  # said below in one line, not with the whole config
         schema_findings = [f for f in schema_findings if f.field != "spec.serveConfigV2"]
     findings = schema_findings + check_kuberay(manifest)
@@ -287,7 +289,9 @@ def check_rayservice(manifest: dict, crd_path: str) -> list[Finding]:
     if config is not None:
         findings += proxies(config, spec, "spec.serveConfigV2")
         # Pods are sized only from a cluster spec the CRD accepts (types, quantities).
-        if not any(f.field.startswith("spec.rayClusterConfig") for f in schema_findings):
+        if crd is None:
+            findings += _fit_unchecked(spec, config)
+        elif not any(f.field.startswith("spec.rayClusterConfig") for f in schema_findings):
             findings += _fit(spec, config)
     findings += check_cluster(spec, config)
     return findings
@@ -301,11 +305,29 @@ def _fit(spec: dict, config: dict) -> list[Finding]:
     return check_fit(spec, config, targets)
 
 
-def check_file(path: str | Path, crd_path: str | Path) -> list[Finding]:
+def _fit_unchecked(spec: dict, config: dict) -> list[Finding]:
+    """_fit on a cluster spec no CRD schema has checked: a value it can't read is named as the schema would."""
+    try:
+        return _fit(spec, config)
+    except (ValueError, TypeError, AttributeError) as error:
+        return [
+            Finding(
+                "error",
+                "spec.rayClusterConfig",
+                f"can't size its pods: {error}",
+                "give each value the CRD's type: resources as Kubernetes quantities, replica counts as integers "
+                "(the CRD schema check, with --crd FILE, names the field)",
+            )
+        ]
+
+
+def check_file(path: str | Path, crd: RayServiceCrd | None) -> list[Finding]:
+    """The findings for every RayService in the file and the documents beside them; `crd` None skips only the
+    CRD schema check."""
     documents = [d for d in yaml.safe_load_all(Path(path).read_text()) if d]
     services = [d for d in documents if d.get("kind") == "RayService"]
     if not services:
         return [Finding("error", "kind", f"{path} holds no RayService", "check the file")]
-    findings = [finding for manifest in services for finding in check_rayservice(manifest, str(crd_path))]
+    findings = [finding for manifest in services for finding in check_rayservice(manifest, crd)]
     # Secrets and Services beside the RayService: a guessable Redis password, an unreviewed public endpoint.
     return findings + check_security(documents)
