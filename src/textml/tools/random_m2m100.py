@@ -17,30 +17,15 @@ import sentencepiece
 from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
 from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CODES
 
+from textml.tools.random_nllb import NLLB_600M_SHAPE
 from textml.tools.random_text import distinct_words, every_word_twice, save_random_checkpoint
 
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>"]
 # The rows past the language tokens that M2M100 has and CTranslate2's converter adds to the vocabulary.
 MADEUP_WORDS = 8
-# m2m100_418M's config.json, less its token ids (the tokenizer's).
-M2M100_418M_SHAPE = dict(
-    d_model=1024,
-    encoder_layers=12,
-    decoder_layers=12,
-    encoder_attention_heads=16,
-    decoder_attention_heads=16,
-    encoder_ffn_dim=4096,
-    decoder_ffn_dim=4096,
-    max_position_embeddings=1024,
-    activation_function="relu",
-    scale_embedding=True,
-    dropout=0.1,
-    attention_dropout=0.1,
-    activation_dropout=0.0,
-    encoder_layerdrop=0.05,
-    decoder_layerdrop=0.05,
-    vocab_size=128_112,
-)
+# m2m100_418M's config.json, less its token ids (the tokenizer's): NLLB-200-distilled-600M's architecture, with
+# layer drop and its own vocabulary.
+M2M100_418M_SHAPE = {**NLLB_600M_SHAPE, "encoder_layerdrop": 0.05, "decoder_layerdrop": 0.05, "vocab_size": 128_112}
 # The sentencepiece pieces: with SPECIAL_TOKENS, vocab.json's 128004, so __en__ is 128022 as in m2m100_418M.
 M2M100_PIECES = 128_000
 M2M100_GENERATION = dict(early_stopping=True, num_beams=5, max_length=200)
