@@ -241,3 +241,16 @@ def serve_rest_client_with_token(address: str, token: str):
     from ray.dashboard.modules.serve.sdk import ServeSubmissionClient
 
     return ServeSubmissionClient(address, headers={"Authorization": f"Bearer {token}"})
+
+
+def batch_by_model(model_id: str):
+    """From here on in the current task, calls into `@serve.batch` methods are for `model_id`: Serve splits each
+    batch by the request context's multiplexed_model_id and runs the sub-batches concurrently, each answered when
+    its own is done (ray/serve/batching.py `_split_batch_by_model_id`; the context is Serve's internal contextvar,
+    immutable, replaced whole; checked on Ray 2.60.0). Call it in a task of its own: the context is the task's."""
+    import dataclasses
+
+    from ray.serve import context
+
+    current = context._get_serve_request_context()
+    context._serve_request_context.set(dataclasses.replace(current, multiplexed_model_id=model_id))

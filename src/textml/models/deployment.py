@@ -2,8 +2,9 @@
 multiplexing: at most max_loaded_models per replica, the least recently used unloaded), one dynamic batching
 queue for them all, and a health check that proves every loaded engine still decodes.
 
-Concurrent requests are gathered by `@serve.batch` into one batch; requests in it that need different
-engines or settings (another model, language or lengths) are decoded in groups, each with its own.
+Concurrent requests are gathered by `@serve.batch` into one batch, which Serve splits by model (each job is
+tagged with its checkpoint as the multiplexed model id) and decodes concurrently; within a model's batch, jobs
+that need different settings (another language or lengths) are decoded in groups, each with its own.
 """
 
 import asyncio
@@ -78,6 +79,7 @@ class ModelDeployment:
         # everything that arrived during a decode makes one batch.
         self.engine_free = asyncio.Event()
         self.engine_free.set()
+        self.batches_decoding = 0  # batches being decoded now: one per model at most
 
     async def reconfigure(self, config: dict):
         """Applies user_config in place: the new settings take effect once the models they need first have
@@ -170,6 +172,9 @@ class ModelDeployment:
         turns = asyncio.Semaphore(min(self.settings.max_jobs_per_request, self.settings.max_batch_size))
 
         async def decoded(text: str) -> str:
+            # Serve's batcher then decodes each model's jobs as a batch of their own, concurrently: a request
+            # for one model never waits for another model's engine call.
+            _ray.batch_by_model(engine.model)
             async with turns:
                 await self.engine_free.wait()
                 return await self.generate_batch(Job(task, text, given, engine))
@@ -185,11 +190,14 @@ class ModelDeployment:
     # One batch queue per process; Serve runs one deployment instance per replica process.
     @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.01)
     async def generate_batch(self, jobs: list[Job]) -> list[str]:
+        self.batches_decoding += 1
         self.engine_free.clear()
         try:
             return await self._decode(jobs)
         finally:
-            self.engine_free.set()
+            self.batches_decoding -= 1
+            if not self.batches_decoding:  # the sub-batches of other models may still be decoding
+                self.engine_free.set()
 
     async def _decode(self, jobs: list[Job]) -> list[str]:
         settings = self.settings

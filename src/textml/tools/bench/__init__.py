@@ -2,13 +2,16 @@
 
     make bench        # or: textml bench --seconds 15 --out benchmarks
 
-Three workloads (workloads.py), each against the raw engine doing the same decodes in process:
+Four workloads (workloads.py, pairs.py), the first three against the raw engine doing the same decodes in process:
 greedy      40-token prompts translated to 32 tokens, greedy: (b) a naive deployment, (c) textml /translate and
             its root route;
 seed        the seed's own path: summarize then translate with t5-small's settings (beam 4): (s) the seed's
             text_ml.py, (c) textml's root route and /summarize-translate;
 documents   license texts translated sentence by sentence: textml /translate, documents/s and sentences/s,
-            and the latency of a one-sentence request while a long document is translated.
+            and the latency of a one-sentence request while a long document is translated;
+pairs       several models in one Translator replica (OPUS-MT- and NLLB-shaped): mixed load over three pairs
+            against the same load on one model, NLLB in the mix, first-request load time (cold, cached,
+            reloaded) and memory per loaded model.
 textml is the committed deploy/serve_config.yaml, deployed through the dashboard's REST API as `serve deploy`
 does, with the random model and the workload's pinned lengths in its user_config.
 """
@@ -21,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from textml.tools.bench import documents as document_load
-from textml.tools.bench import raw, report
+from textml.tools.bench import pairs, raw, report
 from textml.tools.bench.budget import Budget
 from textml.tools.bench.workloads import DOCUMENTS, GREEDY, SEED, WORKLOADS, english_texts
 from textml.tools.load import Outcomes, closed_loop
@@ -49,9 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser):
     parser.add_argument(
         "--systems",
         nargs="+",
-        default=[*SYSTEMS, "documents"],
-        choices=[*SYSTEMS, "documents"],
-        help="what to load (default: all; documents is the documents workload)",
+        default=[*SYSTEMS, "documents", "pairs"],
+        choices=[*SYSTEMS, "documents", "pairs"],
+        help="what to load (default: all; documents and pairs are those workloads)",
     )
     parser.add_argument("--no-engine", action="store_true", help="skip the raw engine (a quick A/B of settings)")
     parser.add_argument("--budget", action="store_true", help="print each process's CPU per request under load")
@@ -226,10 +229,12 @@ def run(args: argparse.Namespace):
         dashboard_host="127.0.0.1",
         dashboard_port=DASHBOARD_PORT,
         log_to_driver=False,
+        # The pairs workload reads Serve's model load latency from Ray's Prometheus endpoint.
+        **({"_metrics_export_port": pairs.METRICS_PORT} if "pairs" in args.systems else {}),
     )
     client = serve_rest_client(f"http://127.0.0.1:{DASHBOARD_PORT}")
     base = textml_config(args.config, model, args.set)
-    results, sections, document_lines = [], [], []
+    results, sections, document_lines, pair_lines = [], [], [], []
     try:
         for workload in (GREEDY, SEED):
             chosen = [name for name, system in SYSTEMS.items() if system[1] is workload and name in args.systems]
@@ -255,6 +260,9 @@ def run(args: argparse.Namespace):
                     results.append(result)
         if "documents" in args.systems:
             document_lines = documents_workload(client, base, model, tokenizer)
+        if "pairs" in args.systems:
+            levels = [clients for clients in args.clients if clients <= 16] or args.clients
+            pair_lines = pairs.pairs_workload(client, base, levels, args.seconds)
     finally:
         client.delete_applications()
         ray.shutdown()
@@ -263,6 +271,7 @@ def run(args: argparse.Namespace):
         ("Under load", report.load_table(results) if results else []),
         ("Ratios", [f"- {line}" for line in ratios(rows, results)]),
         ("Documents", document_lines),
+        ("Pairs", pair_lines),
     ]
     report.write(out, sections, results, {w.name: w.title for w in WORKLOADS.values()})
 
