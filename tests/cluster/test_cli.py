@@ -2,6 +2,7 @@
 one-line errors."""
 
 import json
+import re
 import socket
 import subprocess
 import time
@@ -34,9 +35,11 @@ def textml(*args: str, stdin: str | None = None, timeout: float = 600, env: dict
 
 
 def one_line_error(result) -> str:
+    """The error, one line; progress lines before it (a line every 5 s while the client retries a service that
+    is not there, for RETRY_BUDGET_S) are progress, not the error."""
     assert result.returncode != 0, result.stdout
     assert "Traceback" not in result.stderr, result.stderr
-    lines = result.stderr.strip().splitlines()
+    lines = [line for line in result.stderr.strip().splitlines() if not re.match(r"(translating|summarizing)\b", line)]
     assert len(lines) == 1 and lines[0].startswith("textml: "), result.stderr
     return lines[0]
 
