@@ -15,6 +15,12 @@ MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024
 MAX_SMALL_BODY_BYTES = 64 * 1024
 
 
+# DeepL's API takes up to 50 texts in one request; its clients send them so.
+MAX_DEEPL_TEXTS = 50
+# The routes of the APIs of other services, which take lists of texts: their bodies may be as large as a batch.
+LIST_ROUTES = ("/batch", "/libretranslate/translate", "/v2/translate")
+
+
 def text_body_limit(path: str) -> int:
     """The body size a request to text_ml_app's route `path` may have."""
-    return MAX_BATCH_BODY_BYTES if path.rstrip("/").endswith("/batch") else MAX_TEXT_BODY_BYTES
+    return MAX_BATCH_BODY_BYTES if path.rstrip("/").endswith(LIST_ROUTES) else MAX_TEXT_BODY_BYTES

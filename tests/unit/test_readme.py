@@ -15,6 +15,7 @@ def test_every_service_example_is_found_with_its_promise():
         '"15 pizzas please!"',
         "",
         "",
+        '{"translatedText":"<p>Es war die <b>beste</b> ...</p>"}',
         '{"translation":"...","language":"french","source":"de","pivot":"en","segments":[...]}'
         "   (with the models above)",
     ]

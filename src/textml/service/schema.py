@@ -2,7 +2,7 @@
 gRPC methods read their messages with them too) and the results TextService returns, published in the
 OpenAPI document."""
 
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -18,6 +18,10 @@ TOO_LONG = "text_too_long"
 def _document(text: str) -> str:
     if not text.strip():
         raise PydanticCustomError("blank_text", "should not be empty or blank")
+    return _within_limit(text)
+
+
+def _within_limit(text: str) -> str:
     if len(text) > MAX_TEXT_CHARS:
         raise PydanticCustomError(
             TOO_LONG,
@@ -27,7 +31,7 @@ def _document(text: str) -> str:
     return text
 
 
-def _texts(texts: list[str]) -> list[str]:
+def texts_within_limit(texts: list[str]) -> list[str]:
     total = sum(map(len, texts))
     if total > MAX_BATCH_CHARS:
         raise PydanticCustomError(
@@ -47,6 +51,10 @@ SourceText = Annotated[
         examples=["It was the best of times, it was the worst of times."],
     ),
 ]
+
+
+# A text that may be blank (answered as it is), as DeepL's API takes them.
+TextOrBlank = Annotated[str, AfterValidator(_within_limit)]
 
 
 def _code(value, allow_auto: bool = False) -> str:
@@ -89,7 +97,7 @@ PivotAnswer = Annotated[
 ]
 # In tokens, counting the decoder's start token as Hugging Face does: 2 is one token of summary.
 SummaryLength = Annotated[Optional[int], Field(ge=2, le=MAX_SUMMARY_TOKENS, description="in tokens")]
-Texts = Annotated[list[SourceText], Field(min_length=1, max_length=MAX_BATCH_TEXTS), AfterValidator(_texts)]
+Texts = Annotated[list[SourceText], Field(min_length=1, max_length=MAX_BATCH_TEXTS), AfterValidator(texts_within_limit)]
 
 
 class Body(BaseModel):
@@ -119,10 +127,20 @@ class Segment(BaseModel):
     end: int
 
 
+TextFormat = Annotated[
+    Literal["text", "html"],
+    Field(
+        description="'html': the text is HTML, translated with every tag kept (inline tags on the words they "
+        'wrapped; code, pre, script, style and translate="no" left as they are); its segments are not listed'
+    ),
+]
+
+
 class TranslateRequest(Body):
     text: SourceText
     language: LanguageChoice = None
     source: SourceChoice = None
+    format: TextFormat = "text"
 
 
 class Translation(BaseModel):
@@ -137,6 +155,7 @@ class TranslateBatchRequest(Body):
     texts: Texts
     language: LanguageChoice = None
     source: SourceChoice = None
+    format: TextFormat = "text"
 
 
 class TranslationBatch(BaseModel):
@@ -239,6 +258,10 @@ EXAMPLES: dict[type[Body], dict[str, dict]] = {
         "codes": {
             "summary": "from English into German, by ISO 639-1 code",
             "value": {"text": SEED_TEXT, "language": "de", "source": "en"},
+        },
+        "html": {
+            "summary": "HTML, its tags kept",
+            "value": {"text": f"<p>{SEED_TEXT}</p><p><i>{NEXT_TEXT}</i></p>", "language": "de", "format": "html"},
         },
     },
     TranslateBatchRequest: {

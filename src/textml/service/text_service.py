@@ -14,6 +14,8 @@ from typing import Optional, Protocol
 from ray.exceptions import RayActorError
 from ray.serve.handle import DeploymentHandle
 
+from textml.documents.alignment import OffsetMap, pieces_of
+from textml.documents.markup import NO_TAGS, Kind, Markup, Tags
 from textml.documents.segmentation import Span
 from textml.exceptions import NotServed
 from textml.languages.catalog import Catalog, Step
@@ -58,6 +60,12 @@ def translation(text: str, translated: Translated, target: str, source: str, ste
 def unchanged(text: str) -> Translated:
     """A text whose source is its target: answered as it is."""
     return Translated(text, [(Span(0, len(text)), text)])
+
+
+def offsets_of(result: Translation) -> OffsetMap:
+    """Where each position of a translated text lies in its translation, from its segments."""
+    segments = [(segment.start, segment.end, segment.translation) for segment in result.segments]
+    return OffsetMap(result.translation, pieces_of(result.translation, segments))
 
 
 def summary(summarized: Summarized) -> Summary:
@@ -123,6 +131,42 @@ class TextService:
             for index, result in zip(indices, group, strict=True):
                 results[index] = translation(texts[index], result, target, source, routes[source])
         return results
+
+    async def translate_markup(
+        self,
+        documents: list[str],
+        language: Optional[str] = None,
+        source: Optional[str] = None,
+        kind: Kind = "html",
+        tags: Tags = NO_TAGS,
+    ) -> list[Translation]:
+        """Each HTML (or XML) document translated with its tags kept (documents/markup.py): the prose between
+        block boundaries translated as texts of their own, in one call; an `auto` source detected on each
+        document's prose. MarkupError names a document that can't be read."""
+        target = language or self.translator.default_language
+        parsed = await asyncio.to_thread(lambda: [Markup(document, kind, tags) for document in documents])
+        prose = [" ".join(markup.texts) for markup in parsed]
+        with_text = [index for index, text in enumerate(prose) if text.strip()]
+        detected = await self.sources_of([prose[index] for index in with_text], source)
+        sources = [source if source and source != AUTO else target] * len(documents)
+        for index, found in zip(with_text, detected, strict=True):
+            sources[index] = found
+        texts = [text for markup in parsed for text in markup.texts]
+        text_sources = [sources[index] for index, markup in enumerate(parsed) for _ in markup.texts]
+        translated = iter(await self._translate(texts, target, text_sources))
+
+        def rendered(markup: Markup) -> tuple[str, Optional[str]]:
+            runs = [next(translated) for _ in markup.texts]
+            return markup.render([(run.translation, offsets_of(run)) for run in runs]), next(
+                (run.pivot for run in runs), None
+            )
+
+        results = await asyncio.to_thread(lambda: [rendered(markup) for markup in parsed])
+        name = language_name(target).lower()
+        return [
+            Translation(translation=text, language=name, source=source, pivot=pivot, segments=[])
+            for (text, pivot), source in zip(results, sources, strict=True)
+        ]
 
     async def sources_of(self, texts: list[str], source: Optional[str]) -> list[str]:
         """Each text's source language: the one given, the only one the models translate from, or detected;

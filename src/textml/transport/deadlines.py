@@ -54,7 +54,7 @@ class RequestDeadline:
         try:
             seconds = requested(dict(scope["headers"]).get(HEADER.encode(), b"").decode() or None)
         except Refusal as refusal:
-            return await refusal.response()(scope, receive, send)
+            return await refusal.response(scope)(scope, receive, send)
         started = False
 
         async def send_tracked(message: Message):
@@ -67,4 +67,4 @@ class RequestDeadline:
                 await self.app(scope, receive, send_tracked)
         except DeadlineExceeded as error:
             if not started:
-                await deadline_passed(error).response()(scope, receive, send)
+                await deadline_passed(error).response(scope)(scope, receive, send)

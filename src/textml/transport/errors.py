@@ -1,8 +1,11 @@
 """Refusals: every way textml turns a request down, with its HTTP status and gRPC code, in one place.
 
 Every HTTP refusal answers `{"error": "..."}` naming the problem; gRPC gets the same message as its details.
+The APIs of other services that textml speaks (LibreTranslate's, DeepL's) get the same refusals in their own
+words: their error body's field and their status codes (DIALECTS).
 """
 
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import grpc
@@ -13,15 +16,44 @@ from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
+from textml.documents.markup import MarkupError
 from textml.engines.families import TaskNotServed
 from textml.exceptions import DeadlineExceeded, EngineFailure, ModelLoadError, NotServed
 from textml.service.schema import TOO_LONG
+from textml.transport.paths import route_of
 
 EMPTY_BODY = "body is empty; send a JSON value"
 # A request that meets one of these was good; the service is busy, or a replica is broken or died with its
 # node (RayActorError: ActorDiedError, ActorUnavailableError): retry it.
 RETRYABLE = (BackPressureError, DeploymentUnavailableError, EngineFailure, RayActorError)
 RETRY_AFTER_S = 1
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How the API under a route prefix words a refusal: the field of its error body, and its status for ours."""
+
+    prefix: str
+    message_field: str = "error"
+    statuses: tuple[tuple[int, int], ...] = ()
+
+    def status(self, status: int) -> int:
+        return dict(self.statuses).get(status, status)
+
+
+NATIVE = Dialect("/")
+DIALECTS = (
+    # LibreTranslate answers every bad request 400 (a text over its limit too), with {"error": ...}.
+    Dialect("/libretranslate", "error", ((413, 400), (415, 400), (422, 400))),
+    # DeepL: {"message": ...}; 400 for a bad parameter (an unsupported language too), 413 for a request too large.
+    Dialect("/deepl", "message", ((415, 400), (422, 400))),
+    Dialect("/v2", "message", ((415, 400), (422, 400))),
+)
+
+
+def dialect_of(scope: dict | None) -> Dialect:
+    route = route_of(scope) if scope else "/"
+    return next((d for d in DIALECTS if route == d.prefix or route.startswith(d.prefix + "/")), NATIVE)
 
 
 class Refusal(HTTPException):
@@ -43,8 +75,12 @@ class Refusal(HTTPException):
     def message(self) -> str:
         return str(self.detail)
 
-    def response(self) -> JSONResponse:
-        return JSONResponse({"error": self.message}, status_code=self.status_code, headers=self.headers)
+    def response(self, scope: dict | None = None) -> JSONResponse:
+        """The answer, in the words of the API the request (`scope`) went to."""
+        dialect = dialect_of(scope)
+        return JSONResponse(
+            {dialect.message_field: self.message}, status_code=dialect.status(self.status_code), headers=self.headers
+        )
 
 
 def shown(value: Any) -> str:
@@ -122,6 +158,8 @@ def refusal_for(error: Exception) -> Refusal | None:
         return error
     if isinstance(error, DeadlineExceeded):
         return deadline_passed(error)
+    if isinstance(error, MarkupError):  # format html or xml, and the text can't be read as such
+        return Refusal(400, str(error))
     if isinstance(error, (NotServed, TaskNotServed)):  # a language or pair the configured models don't translate
         return Refusal(422, str(error))
     if isinstance(error, ModelLoadError):  # a configured model that failed to load when first asked for
@@ -143,6 +181,7 @@ REFUSED = (
     ValidationError,
     RequestValidationError,
     DeadlineExceeded,
+    MarkupError,
     NotServed,
     TaskNotServed,
     ModelLoadError,

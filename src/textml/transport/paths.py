@@ -9,6 +9,12 @@ from ray.serve.exceptions import RayServeException
 from textml.engines.checkpoints import has_random_weights
 
 
+def route_of(scope: dict) -> str:
+    """The request's path within the app, whatever prefix it is mounted at: "/" for its root."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return (path[len(root) :] or "/") if root and path.startswith(root) else path
+
+
 def canonical_path(path: str, root_path: str) -> str:
     """`path` without a trailing slash, and the app's root as "/": Serve mounts the app at its route prefix
     (`root_path`), so POST /summarize_translate reaches it as route "" and Starlette would answer a 307 to

@@ -2,13 +2,15 @@
 
 POST /                         a JSON string (or a text/plain body: the text) -> the translated summary, as text
                                (the seed's contract)
-POST /translate                {text, language?, source?} -> {translation, language, source, pivot, segments}
+POST /translate                {text, language?, source?, format?} -> {translation, language, source, pivot, segments}
 POST /summarize                {text, min_length?, max_length?} -> {summary}
 POST /summarize-translate      {text, language?, source?} -> {summary, translation, language, source, ...}
 ... and each of the three with /batch: {texts: [...], ...} -> lists, in order
 GET  /languages                [{code, name, targets}]: the languages the configured models translate
 POST /detect                   {text} -> [{language, confidence}], best first
 GET  /docs, /openapi.json      the API's documentation (offline) and its schema
+/libretranslate/...            LibreTranslate's API (transport/libretranslate.py)
+/deepl/v2/... (and /v2/...)    DeepL's API v2 (transport/deepl.py)
 
 Every route answers with or without a trailing slash, and every body is read as JSON whatever its Content-Type,
 but for a text/plain one at the root route: that is the text itself. Each request body is documented with examples
@@ -18,10 +20,9 @@ While the model has random weights (`textml model random`), every answer carries
 
 from typing import Annotated
 
-from fastapi import Body, Depends, Request
+from fastapi import Body, Request
 from fastapi.responses import PlainTextResponse
 from fastapi_offline import FastAPIOffline
-from ray import serve
 
 from textml.service.schema import (
     EXAMPLES,
@@ -46,18 +47,12 @@ from textml.service.schema import (
     TranslationBatch,
 )
 from textml.service.text_service import TextService
+from textml.transport import deepl, libretranslate
 from textml.transport.bodies import JsonBodies, LimitBodySize
 from textml.transport.deadlines import RequestDeadline
+from textml.transport.dependencies import Service
 from textml.transport.errors import REFUSED, refusal_for
 from textml.transport.paths import MarksRandomWeights, SlashInsensitive
-
-
-def text_service() -> TextService:
-    """The service of the replica answering: the ingress deployment holds it as `service`."""
-    return serve.get_replica_context().servable_object.service
-
-
-Service = Annotated[TextService, Depends(text_service)]
 
 api = FastAPIOffline(
     title="textml",
@@ -67,20 +62,27 @@ api = FastAPIOffline(
     responses={code: {"model": Error} for code in (400, 413, 422, 503, 504)},
     redirect_slashes=False,
 )
+# The route prefixes of the APIs of other services, which read their bodies as those services do.
+OTHER_APIS = (libretranslate.PREFIX, *deepl.PREFIXES)
 # The last added runs first: the path is made canonical before the size limit reads it.
 api.add_middleware(LimitBodySize)
 api.add_middleware(RequestDeadline)
-api.add_middleware(JsonBodies, text_routes=("/",))
+api.add_middleware(JsonBodies, text_routes=("/",), own_bodies=OTHER_APIS)
 api.add_middleware(MarksRandomWeights)
 api.add_middleware(SlashInsensitive)
 
 
 async def refuse(request: Request, error: Exception):
-    return refusal_for(error).response()
+    return refusal_for(error).response(request.scope)
 
 
 for refused in REFUSED:
     api.add_exception_handler(refused, refuse)
+
+# The APIs of other services, each a router of its own (their docs: the modules).
+api.include_router(libretranslate.router)
+for prefix in deepl.PREFIXES:
+    api.include_router(deepl.router, prefix=prefix, include_in_schema=prefix == deepl.PREFIXES[0])
 
 
 def documented(request_type: type):
@@ -119,7 +121,7 @@ async def summarize_then_translate(
 async def translate(
     request: Annotated[TranslateRequest, documented(TranslateRequest)], service: Service
 ) -> Translation:
-    [translation] = await service.translate([request.text], request.language, request.source)
+    [translation] = await translated(service, [request.text], request)
     return translation
 
 
@@ -127,7 +129,7 @@ async def translate(
 async def translate_batch(
     request: Annotated[TranslateBatchRequest, documented(TranslateBatchRequest)], service: Service
 ) -> TranslationBatch:
-    translations = await service.translate(request.texts, request.language, request.source)
+    translations = await translated(service, request.texts, request)
     return TranslationBatch(
         translations=[t.translation for t in translations],
         language=translations[0].language,
@@ -135,6 +137,12 @@ async def translate_batch(
         pivots=[t.pivot for t in translations],
         segments=[t.segments for t in translations],
     )
+
+
+async def translated(service: TextService, texts: list[str], request: TranslateRequest | TranslateBatchRequest):
+    if request.format == "html":
+        return await service.translate_markup(texts, request.language, request.source)
+    return await service.translate(texts, request.language, request.source)
 
 
 @api.post("/summarize")

@@ -1,0 +1,161 @@
+"""DeepL's API v2, under <route_prefix>/deepl/v2/ (and <route_prefix>/v2/): what DeepL's official clients
+(`deepl.Translator(key, server_url=".../deepl/")`), CAT tools and editors call.
+
+POST translate         text (a list), target_lang (DeepL's codes: DE, EN-GB, EN-US, PT-BR...), source_lang,
+                       tag_handling (html|xml) with ignore_tags, splitting_tags, non_splitting_tags;
+                       split_sentences, preserve_formatting, outline_detection, context, show_billed_characters
+                       -> {translations: [{detected_source_language, text, billed_characters?}]}
+GET  languages         ?type=source|target -> [{language, name, supports_formality (targets)}]
+GET  usage             {character_count, character_limit}: characters this replica translated; no limit
+POST document          refused (501): send a document's text to translate
+
+Parameters come as a form, JSON or the query string; `Authorization: DeepL-Auth-Key ...` is accepted.
+Refusals are textml's, in DeepL's words: {"message": "..."}, 400 for a bad parameter or a language not
+served, 413 for a request too large (errors.py). `formality` is served as DeepL serves a language without it:
+`default`, `prefer_more` and `prefer_less` translate, `more` and `less` are refused; a `glossary_id` is refused.
+Texts are always translated sentence by sentence (split_sentences 0 and nonewlines as 1), and `context` is not
+used by the models.
+"""
+
+from typing import Annotated, Literal, Optional
+
+from fastapi import APIRouter, Request
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from textml.documents.markup import Tags
+from textml.languages.codes import language_name
+from textml.limits import MAX_DEEPL_TEXTS
+from textml.service.schema import LanguageCode, TextOrBlank, texts_within_limit
+from textml.service.text_service import TextService
+from textml.transport.bodies import parameters
+from textml.transport.dependencies import Service
+from textml.transport.errors import Refusal
+
+# DeepL's clients join their paths ("v2/translate") to the server URL as a browser joins a link, so a URL without
+# its last slash (".../summarize_translate/deepl") loses "deepl": the API answers at both.
+PREFIXES = ("/deepl/v2", "/v2")
+router = APIRouter(tags=["DeepL's API"])
+
+# A target DeepL names with its variant: both are answered by the same model.
+VARIANTS = {
+    "en": (("EN-GB", "English (British)"), ("EN-US", "English (American)")),
+    "pt": (("PT-BR", "Portuguese (Brazilian)"), ("PT-PT", "Portuguese (European)")),
+}
+
+
+def tag_names(value) -> frozenset[str]:
+    """A tag list as DeepL takes it: "a,b" or ["a", "b"] (a form repeats the name)."""
+    values = value if isinstance(value, list) else [value]
+    return frozenset(name.strip().lower() for item in values for name in str(item).split(",") if name.strip())
+
+
+TagNames = Annotated[frozenset[str], BeforeValidator(tag_names)]
+DeepLTexts = Annotated[
+    list[TextOrBlank], Field(min_length=1, max_length=MAX_DEEPL_TEXTS), AfterValidator(texts_within_limit)
+]
+# The parameters a form may repeat.
+LISTS = ("text", "ignore_tags", "splitting_tags", "non_splitting_tags")
+
+
+class TranslateParameters(BaseModel):
+    # DeepL's clients add parameters as DeepL adds them (model_type, custom instructions): not refused.
+    model_config = ConfigDict(extra="ignore")
+    text: DeepLTexts
+    target_lang: LanguageCode
+    source_lang: Optional[LanguageCode] = None
+    tag_handling: Optional[Literal["html", "xml"]] = None
+    ignore_tags: TagNames = frozenset()
+    splitting_tags: TagNames = frozenset()
+    non_splitting_tags: TagNames = frozenset()
+    outline_detection: bool = True
+    split_sentences: Literal["0", "1", "nonewlines"] = "1"
+    preserve_formatting: bool = False
+    formality: Literal["default", "more", "less", "prefer_more", "prefer_less"] = "default"
+    glossary_id: Optional[str] = None
+    context: Optional[str] = None
+    show_billed_characters: bool = False
+
+    def refused(self) -> Optional[str]:
+        """Why DeepL's service would translate this and textml's models can't, if so."""
+        if self.formality in ("more", "less"):
+            return (
+                f"formality {self.formality!r} is not supported for target_lang {self.target_lang.upper()}: the models "
+                "have no formality setting; use prefer_more or prefer_less to fall back to the default"
+            )
+        if self.glossary_id:
+            return "glossaries are not served here; leave out glossary_id"
+        return None
+
+
+class Usage:
+    """What this replica translated through DeepL's API, as /usage answers."""
+
+    characters = 0
+    # Answered as the limit of an account without one (DeepL's clients read count >= limit as "reached").
+    LIMIT = 1_000_000_000_000
+
+
+def documented(parameters: type[BaseModel]) -> dict:
+    schema = {"schema": parameters.model_json_schema()}
+    return {"requestBody": {"content": {"application/json": schema, "application/x-www-form-urlencoded": schema}}}
+
+
+@router.post("/translate", summary="Translate texts", openapi_extra=documented(TranslateParameters))
+async def translate(request: Request, service: Service) -> dict:
+    asked = TranslateParameters.model_validate(await parameters(request, lists=LISTS))
+    if why := asked.refused():
+        raise Refusal(400, why)
+    given = [index for index, text in enumerate(asked.text) if text.strip()]
+    texts = [asked.text[index] for index in given]
+    results = await translated(service, texts, asked) if texts else []
+    answers = [{"detected_source_language": (asked.source_lang or "").upper(), "text": text} for text in asked.text]
+    for index, result in zip(given, results, strict=True):
+        answers[index] = {"detected_source_language": result.source.upper(), "text": result.translation}
+    if asked.show_billed_characters:
+        for text, answer in zip(asked.text, answers, strict=True):
+            answer["billed_characters"] = len(text)
+    Usage.characters += sum(map(len, asked.text))
+    return {"translations": answers}
+
+
+async def translated(service: TextService, texts: list[str], asked: TranslateParameters):
+    if asked.tag_handling:
+        tags = Tags(asked.ignore_tags, asked.splitting_tags, asked.non_splitting_tags)
+        return await service.translate_markup(texts, asked.target_lang, asked.source_lang, asked.tag_handling, tags)
+    return await service.translate(texts, asked.target_lang, asked.source_lang)
+
+
+class LanguagesParameters(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["source", "target"] = "source"
+
+
+async def languages(request: Request, service: Service) -> list[dict]:
+    asked = LanguagesParameters.model_validate(await parameters(request))
+    entries = service.languages()
+    if asked.type == "source":  # the languages translated from (a model's target alone is none)
+        return [{"language": entry.code.upper(), "name": entry.name} for entry in entries if entry.targets]
+    targets = sorted({target for entry in entries for target in entry.targets})
+    return [
+        {"language": code, "name": name, "supports_formality": False}
+        for target in targets
+        for code, name in VARIANTS.get(target, ((target.upper(), language_name(target)),))
+    ]
+
+
+async def usage() -> dict:
+    return {"character_count": Usage.characters, "character_limit": Usage.LIMIT}
+
+
+# DeepL's clients GET these, older ones POST: each method a route of its own (one operation id each).
+for method in ("get", "post"):
+    route = getattr(router, method)
+    route("/languages", summary="The source or target languages served", operation_id=f"deepl_languages_{method}")(
+        languages
+    )
+    route("/usage", summary="Characters translated", operation_id=f"deepl_usage_{method}")(usage)
+
+
+@router.post("/document", summary="Not served: translate a document's text with /translate")
+async def document():
+    raise Refusal(501, "document translation is not served here; send the document's text to /v2/translate")
