@@ -6,6 +6,7 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 
 from helpers.cluster import GRPC_PORT, HOST
+from helpers.http import ok
 from helpers.reference import summary_of, summary_translation_of, translation_of
 from helpers.texts import TEXT
 from textml.protos import text_ml_pb2 as messages
@@ -49,6 +50,15 @@ def test_languages_source_and_detection(stub):
     assert reply.detections[0].language == "de" and 0.5 < reply.detections[0].confidence <= 1
 
 
+def test_translate_html_keeps_its_tags(stub):
+    page = "<p>It was the <b>best</b> of times.</p><pre>kept</pre>"
+    reply = stub.Translate(
+        messages.TranslateRequest(text=page, language="de", format="html"), metadata=TEXT_ML, timeout=60
+    )
+    assert reply.translation == ok("/translate", {"text": page, "language": "de", "format": "html"})["translation"]
+    assert reply.translation.startswith("<p>") and reply.translation.endswith("</p><pre>kept</pre>")
+
+
 def test_translate_a_document_answers_its_segments(stub):
     text = f"{TEXT}.\n\nWe had everything before us. We had nothing before us."
     reply = stub.Translate(messages.TranslateRequest(text=text), metadata=TEXT_ML, timeout=60)
@@ -78,6 +88,7 @@ def test_summarize_translate(stub, base_config, tiny_models):
 
 BAD_REQUESTS = [
     ("Translate", messages.TranslateRequest(text=""), "text: should not be empty or blank"),
+    ("Translate", messages.TranslateRequest(text=TEXT, format="docx"), "format: Input should be 'text' or 'html'"),
     (
         "Translate",
         messages.TranslateRequest(text=TEXT, language="klingon"),

@@ -51,9 +51,13 @@ class TextMLServicer:
     async def Translate(self, request, grpc_context: RayServegRPCContext) -> TranslateReply:
         async def answer():
             body = schema.TranslateRequest(
-                text=request.text, language=request.language or None, source=request.source or None
+                text=request.text,
+                language=request.language or None,
+                source=request.source or None,
+                format=request.format or "text",
             )
-            [translation] = await self.service.translate([body.text], body.language, body.source)
+            translate = self.service.translate_markup if body.format == "html" else self.service.translate
+            [translation] = await translate([body.text], body.language, body.source)
             return TranslateReply(**translation.model_dump(exclude_none=True))
 
         return await answered(grpc_context, answer, TranslateReply())
