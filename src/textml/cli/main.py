@@ -1,5 +1,6 @@
 """The `textml` command: run the service locally (run, up, status, down), prepare a model for it (model), call
-it (translate, summarize), benchmark it (bench), and render, check and plan its Kubernetes manifests (k8s).
+it (translate, summarize), benchmark it (bench), render, check and plan its Kubernetes manifests (k8s), and
+make and revoke its API keys (keys).
 Errors are one line; every command's --help ends with an example."""
 
 import argparse
@@ -13,11 +14,11 @@ DEFAULT_SERVE_CONFIG = "deploy/serve_config.yaml"
 PROFILES = "deploy/kubernetes/profiles/*.yaml"
 
 
-def console():
+def console(stderr: bool = False):
     from rich.console import Console
 
     # soft_wrap: a line stays one line when the output is not a terminal (a log, CI, `make run | tee`).
-    return Console(highlight=False, soft_wrap=True)
+    return Console(highlight=False, soft_wrap=True, stderr=stderr)
 
 
 def examples(*lines: str) -> dict:
@@ -134,8 +135,28 @@ def cmd_k8s_plan(args) -> int:
     return k8s.plan_command(args)
 
 
+def cmd_keys_create(args) -> int:
+    from textml.cli import keys
+
+    path = keys.keys_file(args.file)
+    return keys.create(path, args.name, args.requests_per_minute, args.characters_per_minute, console(stderr=True))
+
+
+def cmd_keys_list(args) -> int:
+    from textml.cli import keys
+
+    return keys.list_keys(keys.keys_file(args.file), console())
+
+
+def cmd_keys_revoke(args) -> int:
+    from textml.cli import keys
+
+    return keys.revoke(keys.keys_file(args.file), args.name, console())
+
+
 def parser() -> argparse.ArgumentParser:
-    from textml.cli import models
+    from textml.access.keys import ENV as KEYS_ENV
+    from textml.cli import keys, models
     from textml.cli.local import DEFAULT_ADDRESS
     from textml.client import DEFAULT_URL
     from textml.tools import bench
@@ -330,10 +351,57 @@ def parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
     plan.add_argument("--crd", help="the RayService CRD, to fill in all its defaults before comparing")
     plan.set_defaults(run=cmd_k8s_plan)
+
+    keys_command = commands.add_parser(
+        "keys",
+        help="API keys: create, list and revoke them in a keys file",
+        description="The keys file holds each key's name, limits and SHA-256 hash, never a key (mode 0600).",
+        **examples(
+            "textml keys create reports --requests-per-minute 60 --file keys.yaml",
+            "textml keys list --file keys.yaml",
+        ),
+    ).add_subparsers(dest="keys_command", required=True)
+    keys_file = argparse.ArgumentParser(add_help=False)
+    keys_file.add_argument("--file", help=f"the keys file (default ${KEYS_ENV})")
+    create_key = keys_command.add_parser(
+        "create",
+        parents=[keys_file],
+        help="a new random key, printed once",
+        description="Makes a new random key named NAME and adds its hash and limits to the keys file (made if\n"
+        "missing). The key is printed once, alone on the last line of stdout; nothing can show it again.",
+        **examples(
+            "textml keys create reports --file keys.yaml",
+            f"export {KEYS_ENV}=keys.yaml; KEY=$(textml keys create nightly --characters-per-minute 200000)",
+        ),
+    )
+    create_key.add_argument("name", help=keys.NAME_HELP)
+    for limit in ("requests", "characters"):
+        create_key.add_argument(
+            f"--{limit}-per-minute",
+            type=keys.positive_int,
+            metavar="N",
+            help=f"at most N {limit} a minute (default: unlimited)",
+        )
+    create_key.set_defaults(run=cmd_keys_create)
+    keys_command.add_parser(
+        "list",
+        parents=[keys_file],
+        help="each key's name, limits, creation time and hash's first characters (never a key)",
+        **examples("textml keys list --file keys.yaml"),
+    ).set_defaults(run=cmd_keys_list)
+    revoke_key = keys_command.add_parser(
+        "revoke",
+        parents=[keys_file],
+        help="remove a key from the keys file",
+        **examples("textml keys revoke reports --file keys.yaml"),
+    )
+    revoke_key.add_argument("name", help="the key's name, as `textml keys list` shows it")
+    revoke_key.set_defaults(run=cmd_keys_revoke)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
+    from textml.access.keys import KeysError
     from textml.cli.local import ServiceError
     from textml.client import ClientError
     from textml.exceptions import ModelLoadError
@@ -341,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
         return args.run(args)
-    except (ServiceError, ClientError, ModelLoadError) as error:
+    except (ServiceError, ClientError, ModelLoadError, KeysError) as error:
         print(f"textml: {error}", file=sys.stderr)
         return 1
     except (OSError, ValueError) as error:
