@@ -193,7 +193,7 @@ def test_openapi_documents_every_route(cluster):
     }
     assert routes <= set(spec["paths"]), spec["paths"].keys()
     schemas = spec["components"]["schemas"]
-    assert {"text", "language", "source"} == set(schemas["TranslateRequest"]["properties"])
+    assert {"text", "language", "source", "format"} == set(schemas["TranslateRequest"]["properties"])
     assert set(schemas["SummaryTranslation"]["properties"]) == {
         "summary",
         "translation",

@@ -72,6 +72,8 @@ class LocalCluster:
 
     def __init__(self):
         self.redis: subprocess.Popen | None = None
+        # The Redis that backs the GCS, for what else needs a store the replicas share (its password in it).
+        self.redis_url: str | None = None
         self.serve_logs: Path | None = None  # where its Serve logs are
 
     def start(self, num_cpus: int = 2, redis: bool = True) -> "LocalCluster":
@@ -95,6 +97,7 @@ class LocalCluster:
                 stdout=subprocess.DEVNULL,
             )
             _wait_for_port(REDIS_PORT)
+            self.redis_url = f"redis://:{password}@{HOST}:{REDIS_PORT}"
             env = {"RAY_REDIS_ADDRESS": f"{HOST}:{REDIS_PORT}", "RAY_external_storage_namespace": "textml-tests"}
             options = [f"--redis-password={password}"]
         env["RAY_metrics_report_interval_ms"] = str(METRICS_REPORT_MS)

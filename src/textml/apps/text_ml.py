@@ -13,6 +13,7 @@ from typing import Optional
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
+from textml.access.gate import Gate
 from textml.documents.segmentation import joined
 from textml.engines import known_pairs
 from textml.engines.families import SUMMARIZATION, TaskNotServed, translation_task
@@ -58,6 +59,8 @@ class Translator(ModelDeployment, TextMLServicer):
         super().__init__()
         self.catalog: Catalog | None = None
         self.service = TextService(summarizer, translator=self)
+        # Who may call: the keys file TEXTML_API_KEYS_FILE names, if any (access/gate.py).
+        self.gate = Gate.from_environment()
 
     async def reconfigure(self, config: dict):
         new_replica = self.catalog is None

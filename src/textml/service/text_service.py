@@ -14,6 +14,7 @@ from typing import Optional, Protocol
 from ray.exceptions import RayActorError
 from ray.serve.handle import DeploymentHandle
 
+from textml.access.gate import charge
 from textml.documents.alignment import OffsetMap, pieces_of
 from textml.documents.markup import NO_TAGS, Kind, Markup, Tags
 from textml.documents.segmentation import Span
@@ -80,6 +81,12 @@ class TextService:
     async def summarize(
         self, texts: list[str], min_length: Optional[int] = None, max_length: Optional[int] = None
     ) -> list[Summary]:
+        await charge(texts)
+        return await self._summarize(texts, min_length, max_length)
+
+    async def _summarize(
+        self, texts: list[str], min_length: Optional[int] = None, max_length: Optional[int] = None
+    ) -> list[Summary]:
         for delay_s in (*RETRY_DELAYS_S, None):
             response = self.summarizer.summarize_many.remote(texts, min_length, max_length)
             try:
@@ -100,7 +107,7 @@ class TextService:
         the handle finds Summarizer's replicas. A Summarizer not up in time only costs those requests that wait."""
         try:
             async with asyncio.timeout(timeout_s):
-                await self.summarize(["warm up"])
+                await self._summarize(["warm up"])
         except Exception as error:  # not ready, or failing: the requests will say so themselves
             logger.warning("Summarizer not answering at start (%s: %s)", type(error).__name__, error)
 
@@ -109,6 +116,7 @@ class TextService:
     ) -> list[Translation]:
         """Each text into `language` (an ISO code; None: the configured one) from `source` (an ISO code, or
         None or 'auto': detected per text). Texts of one source share batches."""
+        await charge(texts)
         return await self._translate(texts, language, await self.sources_of(texts, source))
 
     async def _translate(self, texts: list[str], language: Optional[str], sources: list[str]) -> list[Translation]:
@@ -143,6 +151,7 @@ class TextService:
         """Each HTML (or XML) document translated with its tags kept (documents/markup.py): the prose between
         block boundaries translated as texts of their own, in one call; an `auto` source detected on each
         document's prose. MarkupError names a document that can't be read."""
+        await charge(documents)
         target = language or self.translator.default_language
         parsed = await asyncio.to_thread(lambda: [Markup(document, kind, tags) for document in documents])
         prose = [" ".join(markup.texts) for markup in parsed]
@@ -197,8 +206,9 @@ class TextService:
         self, texts: list[str], language: Optional[str] = None, source: Optional[str] = None
     ) -> list[SummaryTranslation]:
         """Each text summarized, the summary translated; an `auto` source is detected on the text itself."""
+        await charge(texts)
         sources = await self.sources_of(texts, source)
-        summaries = await self.summarize(texts)
+        summaries = await self._summarize(texts)
         translations = await self._translate([s.summary for s in summaries], language, sources)
         return [
             SummaryTranslation(**s.model_dump(), **t.model_dump()) for s, t in zip(summaries, translations, strict=True)
@@ -209,5 +219,12 @@ class TextService:
 
     async def detect(self, text: str) -> list[Detection]:
         """The likeliest languages of `text`, best first."""
+        await charge([text])
         found = await asyncio.to_thread(detect, text, None, DETECTED_LANGUAGES)
         return [Detection(language=code, confidence=confidence) for code, confidence in found]
+
+    async def confidence(self, text: str, code: str) -> float:
+        """How sure the detector is that `text` is in `code`, 0 to 1: for answers that report what a translation
+        detected (its characters were counted with the translation)."""
+        found = await asyncio.to_thread(detect, text, None, DETECTED_LANGUAGES)
+        return dict(found).get(code, 0.0)

@@ -6,13 +6,17 @@ POST translate         text (a list), target_lang (DeepL's codes: DE, EN-GB, EN-
                        split_sentences, preserve_formatting, outline_detection, context, show_billed_characters
                        -> {translations: [{detected_source_language, text, billed_characters?}]}
 GET  languages         ?type=source|target -> [{language, name, supports_formality (targets)}]
-GET  usage             {character_count, character_limit}: characters this replica translated; no limit
+GET  usage             {character_count, character_limit}: the key's characters in the last minute and its limit a
+                       minute; without keys, the characters this replica translated, and no limit
 POST document          refused (501): send a document's text to translate
 
-Parameters come as a form, JSON or the query string; `Authorization: DeepL-Auth-Key ...` is accepted.
+Parameters come as a form, JSON or the query string; the key comes as `Authorization: DeepL-Auth-Key KEY`
+(or the older `auth_key` parameter) where keys are required, and is ignored where they are not. A key over its
+characters a minute gets DeepL's 456, over its requests 429.
 Refusals are textml's, in DeepL's words: {"message": "..."}, 400 for a bad parameter or a language not
-served, 413 for a request too large (errors.py). `formality` is served as DeepL serves a language without it:
-`default`, `prefer_more` and `prefer_less` translate, `more` and `less` are refused; a `glossary_id` is refused.
+served, 403 for a key missing or unknown, 413 for a request too large (errors.py). `formality` is served as
+DeepL serves a language without it: `default`, `prefer_more` and `prefer_less` translate, `more` and `less` are
+refused; a `glossary_id` is refused.
 Texts are always translated sentence by sentence (split_sentences 0 and nonewlines as 1), and `context` is not
 used by the models.
 """
@@ -22,6 +26,8 @@ from typing import Annotated, Literal, Optional
 from fastapi import APIRouter, Request
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from textml.access.gate import CALLER
+from textml.access.quotas import QuotaExceeded
 from textml.documents.markup import Tags
 from textml.languages.codes import language_name
 from textml.limits import MAX_DEEPL_TEXTS
@@ -88,11 +94,20 @@ class TranslateParameters(BaseModel):
 
 
 class Usage:
-    """What this replica translated through DeepL's API, as /usage answers."""
+    """What this replica translated through DeepL's API, as /usage answers where requests come without keys."""
 
     characters = 0
     # Answered as the limit of an account without one (DeepL's clients read count >= limit as "reached").
     LIMIT = 1_000_000_000_000
+
+    @classmethod
+    async def of_caller(cls) -> dict:
+        """The request's key's characters in the last minute and its limit a minute; else this replica's."""
+        caller = CALLER.get()
+        if caller is None:
+            return {"character_count": cls.characters, "character_limit": cls.LIMIT}
+        used = await caller.gate.quotas.used(caller.entry, "characters")
+        return {"character_count": used, "character_limit": caller.entry.characters_per_minute or cls.LIMIT}
 
 
 def documented(parameters: type[BaseModel]) -> dict:
@@ -107,7 +122,13 @@ async def translate(request: Request, service: Service) -> dict:
         raise Refusal(400, why)
     given = [index for index, text in enumerate(asked.text) if text.strip()]
     texts = [asked.text[index] for index in given]
-    results = await translated(service, texts, asked) if texts else []
+    try:
+        results = await translated(service, texts, asked) if texts else []
+    except QuotaExceeded as error:
+        if error.kind != "characters" or error.too_large:
+            raise
+        # DeepL's word for a character quota used up: 456, which its clients read as such.
+        raise Refusal(456, str(error), headers={"Retry-After": str(error.retry_after_s)}) from None
     answers = [{"detected_source_language": (asked.source_lang or "").upper(), "text": text} for text in asked.text]
     for index, result in zip(given, results, strict=True):
         answers[index] = {"detected_source_language": result.source.upper(), "text": result.translation}
@@ -144,7 +165,7 @@ async def languages(request: Request, service: Service) -> list[dict]:
 
 
 async def usage() -> dict:
-    return {"character_count": Usage.characters, "character_limit": Usage.LIMIT}
+    return await Usage.of_caller()
 
 
 # DeepL's clients GET these, older ones POST: each method a route of its own (one operation id each).

@@ -16,6 +16,8 @@ from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
+from textml.access.gate import Unauthorized
+from textml.access.quotas import QuotaExceeded, QuotaStoreUnavailable
 from textml.documents.markup import MarkupError
 from textml.engines.families import TaskNotServed
 from textml.exceptions import DeadlineExceeded, EngineFailure, ModelLoadError, NotServed
@@ -43,11 +45,12 @@ class Dialect:
 
 NATIVE = Dialect("/")
 DIALECTS = (
-    # LibreTranslate answers every bad request 400 (a text over its limit too), with {"error": ...}.
-    Dialect("/libretranslate", "error", ((413, 400), (415, 400), (422, 400))),
-    # DeepL: {"message": ...}; 400 for a bad parameter (an unsupported language too), 413 for a request too large.
-    Dialect("/deepl", "message", ((415, 400), (422, 400))),
-    Dialect("/v2", "message", ((415, 400), (422, 400))),
+    # LibreTranslate answers every bad request 400 (a text over its limit too), a bad key 403, with {"error": ...}.
+    Dialect("/libretranslate", "error", ((401, 403), (413, 400), (415, 400), (422, 400))),
+    # DeepL: {"message": ...}; 400 for a bad parameter (an unsupported language too), 403 for a bad key, 413 for a
+    # request too large.
+    Dialect("/deepl", "message", ((401, 403), (415, 400), (422, 400))),
+    Dialect("/v2", "message", ((401, 403), (415, 400), (422, 400))),
 )
 
 
@@ -158,6 +161,15 @@ def refusal_for(error: Exception) -> Refusal | None:
         return error
     if isinstance(error, DeadlineExceeded):
         return deadline_passed(error)
+    if isinstance(error, Unauthorized):
+        return Refusal(401, str(error), grpc.StatusCode.UNAUTHENTICATED, {"WWW-Authenticate": "Bearer"})
+    if isinstance(error, QuotaExceeded) and error.too_large:  # larger than a minute's limit: no wait helps
+        return Refusal(413, str(error), grpc.StatusCode.RESOURCE_EXHAUSTED)
+    if isinstance(error, QuotaExceeded):
+        headers = {"Retry-After": str(error.retry_after_s)}
+        return Refusal(429, str(error), grpc.StatusCode.RESOURCE_EXHAUSTED, headers)
+    if isinstance(error, QuotaStoreUnavailable):
+        return retry_later(error)
     if isinstance(error, MarkupError):  # format html or xml, and the text can't be read as such
         return Refusal(400, str(error))
     if isinstance(error, (NotServed, TaskNotServed)):  # a language or pair the configured models don't translate
@@ -181,6 +193,9 @@ REFUSED = (
     ValidationError,
     RequestValidationError,
     DeadlineExceeded,
+    Unauthorized,
+    QuotaExceeded,
+    QuotaStoreUnavailable,
     MarkupError,
     NotServed,
     TaskNotServed,

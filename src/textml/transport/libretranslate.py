@@ -11,7 +11,8 @@ POST suggest          refused (403, as LibreTranslate answers with suggestions t
 
 Parameters come as a form (LibreTranslate's own clients send one, even for GET), JSON or the query string.
 Refusals are textml's, in LibreTranslate's words: {"error": "..."}, 400 for any bad request (errors.py).
-`alternatives` is answered with none: textml decodes one translation per text. `api_key` is accepted.
+`alternatives` is answered with none: textml decodes one translation per text. `api_key` is the key where
+keys are required (transport/credentials.py), and ignored where they are not.
 """
 
 from typing import Annotated, Optional, Union
@@ -23,6 +24,7 @@ from textml.languages.codes import AUTO, language_name
 from textml.limits import MAX_TEXT_CHARS
 from textml.service.schema import LanguageCode, SourceChoice, SourceText, TextFormat, Texts
 from textml.transport.bodies import parameters
+from textml.transport.credentials import replica_gate
 from textml.transport.dependencies import Service
 from textml.transport.errors import Refusal
 
@@ -70,8 +72,8 @@ async def translate(request: Request, service: Service) -> dict:
     answers: list[dict] = [{"translatedText": result.translation} for result in results]
     if asked.source in (None, AUTO):
         for text, result, answer in zip(texts, results, answers, strict=True):
-            found = {d.language: d.confidence for d in await service.detect(text)}
-            answer["detectedLanguage"] = {"confidence": percent(found.get(result.source, 0)), "language": result.source}
+            confidence = await service.confidence(text, result.source)
+            answer["detectedLanguage"] = {"confidence": percent(confidence), "language": result.source}
     if asked.alternatives:
         for answer in answers:
             answer["alternatives"] = []
@@ -106,11 +108,13 @@ async def suggest():
 @router.get("/frontend/settings", summary="What the server offers, as LibreTranslate's page and clients read it")
 async def settings(service: Service) -> dict:
     target = service.translator.default_language
+    gate = replica_gate()
+    keys = gate is not None and gate.required
     return {
         "charLimit": MAX_TEXT_CHARS,
         "frontendTimeout": 500,
-        "apiKeys": False,
-        "keyRequired": False,
+        "apiKeys": keys,
+        "keyRequired": keys,
         "suggestions": False,
         "filesTranslation": False,
         "supportedFilesFormat": [],

@@ -49,6 +49,7 @@ from textml.service.schema import (
 from textml.service.text_service import TextService
 from textml.transport import deepl, libretranslate
 from textml.transport.bodies import JsonBodies, LimitBodySize
+from textml.transport.credentials import RequireKeys
 from textml.transport.deadlines import RequestDeadline
 from textml.transport.dependencies import Service
 from textml.transport.errors import REFUSED, refusal_for
@@ -59,12 +60,14 @@ api = FastAPIOffline(
     version="1",
     description="Summarize text and translate it between the language pairs the configured models serve "
     "(T5, OPUS-MT, NLLB-200, M2M100 and BART checkpoints on CTranslate2, on Ray Serve).",
-    responses={code: {"model": Error} for code in (400, 413, 422, 503, 504)},
+    responses={code: {"model": Error} for code in (400, 401, 413, 422, 429, 503, 504)},
     redirect_slashes=False,
 )
 # The route prefixes of the APIs of other services, which read their bodies as those services do.
 OTHER_APIS = (libretranslate.PREFIX, *deepl.PREFIXES)
-# The last added runs first: the path is made canonical before the size limit reads it.
+# The last added runs first: the path is made canonical before the size limit reads it, and the body limited
+# before a key is looked for in it.
+api.add_middleware(RequireKeys, parameter_routes=OTHER_APIS)
 api.add_middleware(LimitBodySize)
 api.add_middleware(RequestDeadline)
 api.add_middleware(JsonBodies, text_routes=("/",), own_bodies=OTHER_APIS)
