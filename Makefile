@@ -7,9 +7,6 @@ BIN := $(VENV)/bin
 # A Hugging Face id or a local directory (for machines without the model hub): make run MODEL=models/t5-small
 MODEL ?=
 CONFIG := deploy/serve_config.yaml
-# Ray 2.60 turns on token auth for local clusters, which the serve/ray CLI then need passed;
-# local development binds to 127.0.0.1 and runs without it.
-export RAY_AUTH_MODE ?= disabled
 
 .PHONY: setup run test lint format bench manifests check-manifests image clean
 

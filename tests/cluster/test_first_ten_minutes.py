@@ -143,6 +143,15 @@ def test_the_random_model_serves_and_says_it_is_random(session, serving):
     assert [line for line in untracked if line and line != "?? .venv"] == [], untracked
 
 
+def test_rays_token_auth_stays_on_and_textml_status_finds_the_token(session, serving):
+    """Ray's own default kept: the dashboard (which runs jobs) refuses a request without the token that the
+    local cluster wrote to ~/.ray/auth_token; `textml status` finds it as Ray's clients do."""
+    refused = requests.get("http://127.0.0.1:8265/api/serve/applications/", timeout=30)
+    assert refused.status_code == 401, refused.text[:200]
+    status = session.sh(".venv/bin/textml status")
+    assert status.returncode == 0 and "text_ml_app" in status.stdout, status.stdout + status.stderr
+
+
 @pytest.mark.parametrize("example", service_examples(README_TEXT), ids=lambda e: e.code.split("\n")[0][:60])
 def test_readme_shell_example_runs_as_written(session, serving, example):
     result = session.sh(example.code, step=f"example: {example.code.splitlines()[0][:80]}")

@@ -9,7 +9,6 @@ logs stay in Ray's log folder, which the ready line names.
 """
 
 import logging
-import os
 import signal
 import socket
 import threading
@@ -17,8 +16,15 @@ import time
 
 from rich.console import Console
 
-from textml._ray import serve_rest_client
-from textml.cli.local import ServiceError, checked_config, models_of, random_weights_lines, urls, wait_until_running
+from textml.cli.local import (
+    ServiceError,
+    checked_config,
+    dashboard_client,
+    models_of,
+    random_weights_lines,
+    urls,
+    wait_until_running,
+)
 from textml.engines.checkpoints import checkpoint_source
 from textml.exceptions import ModelLoadError
 
@@ -62,8 +68,8 @@ def run(config_path: str, model: str | None, timeout_s: float, console: Console)
     for line in random_weights_lines(config):
         console.print(line)
     stop = threading.Event()
-    # Ray 2.60 turns on token auth for local clusters; this one binds to 127.0.0.1 and lives with this process.
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    # Ray's token auth stays as Ray sets it (on, for a local cluster since Ray 2.59: ray.init writes the token to
+    # ~/.ray/auth_token): the dashboard, which runs jobs, answers only those who hold it.
     import ray
 
     console.print("starting a local Ray cluster")
@@ -78,7 +84,7 @@ def run(config_path: str, model: str | None, timeout_s: float, console: Console)
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stop.set())
     try:
-        client = serve_rest_client(f"http://{context.dashboard_url}")
+        client = dashboard_client(f"http://{context.dashboard_url}")
         client.deploy_applications(config)
         console.print(f"deploying {config_path} (logs: {context.address_info['session_dir']}/logs/serve/)")
         wait_until_running(client, config, timeout_s, console, stopped=stop.is_set)

@@ -206,7 +206,6 @@ def ratios(rows: list[raw.EngineRow], results: list[Outcomes]) -> list[str]:
 
 
 def run(args: argparse.Namespace):
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -219,7 +218,7 @@ def run(args: argparse.Namespace):
 
     import ray
 
-    from textml._ray import serve_rest_client
+    from textml._ray import ray_auth_token, serve_rest_client, serve_rest_client_with_token
 
     # A cluster of its own ("local"), never one already running here.
     ray.init(
@@ -232,7 +231,10 @@ def run(args: argparse.Namespace):
         # The pairs workload reads Serve's model load latency from Ray's Prometheus endpoint.
         **({"_metrics_export_port": pairs.METRICS_PORT} if "pairs" in args.systems else {}),
     )
-    client = serve_rest_client(f"http://127.0.0.1:{DASHBOARD_PORT}")
+    # Ray's token auth as Ray sets it (on, by default): ray.init wrote the token where Ray's clients find it.
+    token = ray_auth_token()
+    dashboard = f"http://127.0.0.1:{DASHBOARD_PORT}"
+    client = serve_rest_client_with_token(dashboard, token) if token else serve_rest_client(dashboard)
     base = textml_config(args.config, model, args.set)
     results, sections, document_lines, pair_lines = [], [], [], []
     try:
