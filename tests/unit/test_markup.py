@@ -151,3 +151,15 @@ def test_every_tag_is_kept_in_order_with_its_attributes(page, rule):
     source, out = lxml.html.fragment_fromstring(page, "div"), lxml.html.fragment_fromstring(rendered(page, rule), "div")
     assert [(e.tag, dict(e.attrib)) for e in source.iter()] == [(e.tag, dict(e.attrib)) for e in out.iter()]
     assert [e.text for e in source.iter("code")] == [e.text for e in out.iter("code")]
+
+
+def test_a_declared_encoding_and_the_content_type_meta_are_kept():
+    xhtml = (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\n<html><head><meta http-equiv="Content-Type" '
+        'content="text/html; charset=ISO-8859-1"><title>Café</title></head><body><p>Café au lait.</p></body></html>'
+    )
+    out = rendered(xhtml)
+    assert out.startswith('<?xml version="1.0" encoding="ISO-8859-1"?>\n') and "CAFÉ AU LAIT." in out
+    assert 'http-equiv="Content-Type"' in out
+    xml = '<?xml version="1.0" encoding="ISO-8859-1"?><doc><p>Café.</p></doc>'
+    assert rendered(xml, kind="xml") == '<?xml version="1.0" encoding="ISO-8859-1"?>\n<doc><p>CAFÉ.</p></doc>'

@@ -283,6 +283,9 @@ def filled(element: etree._Element, items: list[Item]):
 
 ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 DOCUMENT_START = re.compile(r"\s*(<\?xml|<!doctype|<html[\s>])", re.IGNORECASE)
+# A text's XML declaration: lxml refuses a str that declares an encoding (the text is decoded already), so the
+# declaration is set aside while parsing and written back as it was.
+DECLARATION = re.compile(r"\s*<\?xml[^>]*\?>\s*", re.IGNORECASE)
 XML_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, strip_cdata=False)
 WRAPPER = "textml-fragment"
 
@@ -295,7 +298,9 @@ class Markup:
         self.kind = kind
         self.reader = Reader(kind, tags)
         self.whole_document = bool(DOCUMENT_START.match(source))
-        self.root = self.parse(source)
+        declared = DECLARATION.match(source)
+        self.declaration = declared.group(0).strip() if declared else ""
+        self.root = self.parse(source[declared.end() :] if declared else source)
         self.entities = written_entities(source)
         # Each container with its content as runs and blocks, and the runs to translate in document order: read
         # once, before rendering changes the tree.
@@ -324,7 +329,7 @@ class Markup:
             if self.whole_document:
                 return lxml.html.document_fromstring(source)
             return lxml.html.fragment_fromstring(source, create_parent=WRAPPER)
-        except (etree.XMLSyntaxError, etree.ParserError) as error:
+        except (etree.XMLSyntaxError, etree.ParserError, ValueError) as error:
             raise MarkupError(f"the text is not well-formed {self.kind.upper()}: {error}") from None
 
     @property
@@ -364,15 +369,19 @@ class Markup:
             if not self.whole_document:
                 written = written.removeprefix(f"<{WRAPPER}>").removesuffix(f"</{WRAPPER}>")
                 written = "" if written == f"<{WRAPPER}/>" else written
-            elif self.source.lstrip().startswith("<?xml"):
-                written = self.source[: self.source.index("?>") + 2] + "\n" + written
         elif self.whole_document:
             doctype = self.root.getroottree().docinfo.doctype
-            written = lxml.html.tostring(self.root, encoding="unicode", doctype=doctype or None)
+            # include_meta_content_type: lxml drops <meta http-equiv="Content-Type"> otherwise (docs/markup.md).
+            written = lxml.html.tostring(
+                self.root, encoding="unicode", doctype=doctype or None, include_meta_content_type=True
+            )
         else:
             written = (self.root.text or "") + "".join(
-                lxml.html.tostring(child, encoding="unicode", with_tail=True) for child in self.root
+                lxml.html.tostring(child, encoding="unicode", with_tail=True, include_meta_content_type=True)
+                for child in self.root
             )
+        if self.declaration:
+            written = f"{self.declaration}\n{written}"
         for character, entity in self.entities.items():
             written = written.replace(character, entity)
         return written
