@@ -17,6 +17,45 @@ def kuberay_crd(path) -> RayServiceCrd | None:
     return read_crd(str(path)) if path else None
 
 
+def documents(manifest: str) -> list[dict]:
+    """Every document of a committed manifest ("production.yaml"), in order."""
+    return [d for d in yaml.safe_load_all((KUBERNETES / manifest).read_text()) if d]
+
+
+def of_kind(manifest: str, kind: str) -> list[dict]:
+    return [d for d in documents(manifest) if d["kind"] == kind]
+
+
+def network_policy_schema(crd: RayServiceCrd) -> dict:
+    """A NetworkPolicy's schema (networking.k8s.io/v1), built from the Kubernetes types KubeRay's CRD embeds:
+    rayClusterConfig.networkPolicy's ingressRules and egressRules are NetworkPolicyIngressRule and
+    NetworkPolicyEgressRule, with their peers, ports and LabelSelectors, as controller-gen writes them from
+    k8s.io/api. The spec's own fields (podSelector, policyTypes, ingress, egress) are NetworkPolicySpec's."""
+    cluster = crd.schema()["properties"]["spec"]["properties"]["rayClusterConfig"]
+    rules = cluster["properties"]["networkPolicy"]["properties"]["head"]["properties"]
+    selector = rules["ingressRules"]["items"]["properties"]["from"]["items"]["properties"]["podSelector"]
+    spec = {
+        "type": "object",
+        "required": ["podSelector"],
+        "properties": {
+            "podSelector": selector,
+            "policyTypes": {"type": "array", "items": {"enum": ["Ingress", "Egress"]}},
+            "ingress": rules["ingressRules"],
+            "egress": rules["egressRules"],
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "properties": {
+            "apiVersion": {"const": "networking.k8s.io/v1"},
+            "kind": {"const": "NetworkPolicy"},
+            "metadata": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+            "spec": spec,
+        },
+    }
+
+
 def quickstart() -> dict:
     """The RayService of deploy/kubernetes/quickstart.yaml (fruit_app, math_app)."""
     [service] = [d for d in yaml.safe_load_all((KUBERNETES / "quickstart.yaml").read_text()) if d]

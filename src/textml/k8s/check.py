@@ -31,10 +31,10 @@ DEPRECATED = {
 }
 
 
-def _strict(schema):
+def strict_schema(schema):
     """The CRD schema as `kubectl apply` enforces it: fields it doesn't define are refused."""
     if isinstance(schema, dict):
-        schema = {key: _strict(value) for key, value in schema.items()}
+        schema = {key: strict_schema(value) for key, value in schema.items()}
         if (
             "properties" in schema
             and "additionalProperties" not in schema
@@ -43,13 +43,13 @@ def _strict(schema):
             schema["additionalProperties"] = False
         return schema
     if isinstance(schema, list):
-        return [_strict(item) for item in schema]
+        return [strict_schema(item) for item in schema]
     return schema
 
 
 @lru_cache(maxsize=4)
 def _crd_validator(crd: RayServiceCrd, version: str) -> jsonschema.protocols.Validator:
-    return jsonschema.Draft7Validator(_strict(crd.schema(version)))
+    return jsonschema.Draft7Validator(strict_schema(crd.schema(version)))
 
 
 def check_schema(manifest: dict, crd: RayServiceCrd) -> list[Finding]:

@@ -1,7 +1,8 @@
-"""What the rendered pods run as, and who may reach Redis: the security settings of every manifest.
+"""What the rendered pods run as, and Ray's own auth: the security settings of every manifest (who may reach the
+pods is network_policies.py's).
 
-The settings below are the Pod Security Standards' "restricted" profile, each one checked against what Ray,
-KubeRay v1.7.0 and Redis do in these pods.
+The container settings below are the Pod Security Standards' "restricted" profile, each one checked against what
+Ray, KubeRay v1.7.0 and Redis do in these pods.
 """
 
 # rayproject/ray's user `ray` (docker/base-deps: `useradd ... ray --uid 1000 --gid 100`); textml's Dockerfile
@@ -11,16 +12,6 @@ RAY_USER, RAY_GROUP = 1000, 100
 # entrypoint would switch to it, but the rendered `command` bypasses the entrypoint: without this Redis runs as root.
 REDIS_USER, REDIS_GROUP = 999, 1000
 REDIS_DATA = "/data"  # the image's WORKDIR, owned by redis; the rendered --dir
-
-# The label that lets a pod through the Redis NetworkPolicy, rendered on the head's pod template alone.
-REDIS_CLIENT_LABEL = "textml.io/redis-client"
-# KubeRay sets ray.io/node-type itself, and a pod template can't override it (common/pod.go:labelPod).
-NODE_TYPE_LABEL = "ray.io/node-type"
-# Only the GCS reaches Redis: KubeRay gives RAY_REDIS_ADDRESS and REDIS_PASSWORD to the head container alone
-# (common/pod.go:configureRedisFT). When a RayCluster is deleted (a RayService's old cluster after an upgrade, or
-# the RayService itself) KubeRay's Redis clean-up Job deletes its keys; that Job's pod is the head pod with
-# node-type "redis-cleanup" (raycluster_controller.go:buildRedisCleanupJob), so it keeps the head's labels.
-REDIS_CLIENT_NODE_TYPES = ["head", "redis-cleanup"]
 
 
 def ray_container_security() -> dict:
@@ -75,36 +66,19 @@ def autoscaler_options() -> dict:
     }
 
 
-def redis_network_policy(name: str, redis_labels: dict, port: int) -> dict:
-    """Ingress to Redis only from this RayService's head pods and KubeRay's Redis clean-up Job, on the Redis port.
+def ray_auth_options(mode: str) -> dict:
+    """KubeRay's authOptions for a profile's ray_auth ("token" or "disabled"), always written out: a manifest says
+    whether Ray checks callers, and `textml k8s check` warns where it doesn't.
 
-    KubeRay's pods carry ray.io/cluster, but a RayService's cluster is named <name>-<random> and renamed on every
-    upgrade; ray.io/originated-from-cr-name is set on the RayCluster and its Services, not on the pods
-    (rayservice_controller.go:constructRayClusterForRayService; pods get their template's labels plus
-    common/pod.go:labelPod's). Hence a label of our own on the head's pod template, which the clean-up Job's pod
-    inherits, and KubeRay's node type, which a pod template can't set.
+    With mode token, KubeRay v1.7.0 makes a Secret named after each RayCluster holding a random `auth_token`
+    (raycluster_controller.go:reconcileAuthSecret) and gives RAY_AUTH_MODE=token and RAY_AUTH_TOKEN (from that
+    Secret) to the Ray container, the workers' wait-gcs-ready init container and the autoscaler sidecar
+    (common/pod.go:configureTokenAuth, SetContainerTokenAuthEnvVars); the operator reads the same Secret for its
+    dashboard calls (utils/util.go:GetRayDashboardClientFunc). Ray 2.60 then refuses callers without the token on
+    the dashboard (job submission, the Serve REST API), the GCS and Ray Client, but leaves open what has to be: the
+    health paths KubeRay's probes call (/api/healthz, /api/local_raylet_healthz, /api/gcs_healthz), Serve's proxies
+    (8000, 9000: textml's API keys guard those) and the Prometheus metrics (8080). KubeRay needs rayVersion 2.52.0
+    or later for it (utils/validation.go:ValidateRayClusterSpec). Only mode token turns it on: KubeRay checks
+    `mode == token` (utils/util.go:IsAuthEnabled), so authOptions without a mode leaves Ray open.
     """
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": name, "labels": dict(redis_labels)},
-        "spec": {
-            "podSelector": {"matchLabels": dict(redis_labels)},
-            "policyTypes": ["Ingress"],
-            "ingress": [
-                {
-                    "from": [
-                        {
-                            "podSelector": {
-                                "matchLabels": {REDIS_CLIENT_LABEL: name},
-                                "matchExpressions": [
-                                    {"key": NODE_TYPE_LABEL, "operator": "In", "values": REDIS_CLIENT_NODE_TYPES}
-                                ],
-                            }
-                        }
-                    ],
-                    "ports": [{"protocol": "TCP", "port": port}],
-                }
-            ],
-        },
-    }
+    return {"mode": mode}

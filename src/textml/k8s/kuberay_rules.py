@@ -10,6 +10,7 @@ MAX_NAME = 47  # utils.MaxRayServiceNameLength: 53 - 6 (the suffix of the RayClu
 DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 GO_DURATION = re.compile(r"^([0-9]*(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$")
 STRATEGIES = ("NewCluster", "NewClusterWithIncrementalUpgrade", "None")
+MIN_TOKEN_RAY = (2, 52, 0)  # Ray's first release with token auth
 
 
 def metadata(manifest: dict) -> list[Finding]:
@@ -134,6 +135,35 @@ def worker_replicas(spec: dict) -> list[Finding]:
     return findings
 
 
+def auth(spec: dict) -> list[Finding]:
+    """validation.go:ValidateRayServiceSpec refuses Kubernetes-delegated token auth on a RayService, and
+    ValidateRayClusterSpec token auth on a Ray older than 2.52.0 (where Ray has none)."""
+    cluster = spec.get("rayClusterConfig") or {}
+    options = cluster.get("authOptions") or {}
+    findings = []
+    if options.get("enableK8sTokenAuth") is True:
+        findings.append(
+            Finding(
+                "error",
+                "spec.rayClusterConfig.authOptions.enableK8sTokenAuth",
+                "KubeRay refuses Kubernetes token auth on a RayService (RayClusters only)",
+                "remove it: mode token alone makes KubeRay generate the cluster's token",
+            )
+        )
+    version = re.match(r"^(\d+)\.(\d+)\.(\d+)", str(cluster.get("rayVersion") or ""))
+    if options.get("mode") == "token" and version and tuple(map(int, version.groups())) < MIN_TOKEN_RAY:
+        findings.append(
+            Finding(
+                "error",
+                "spec.rayClusterConfig.authOptions.mode",
+                f"token auth needs Ray {'.'.join(map(str, MIN_TOKEN_RAY))} or later, and rayVersion is "
+                f"{cluster['rayVersion']}",
+                "use an image and rayVersion of Ray 2.52.0 or later",
+            )
+        )
+    return findings
+
+
 def check_kuberay(manifest: dict) -> list[Finding]:
     spec = manifest.get("spec") or {}
-    return metadata(manifest) + upgrade(spec) + worker_replicas(spec)
+    return metadata(manifest) + upgrade(spec) + worker_replicas(spec) + auth(spec)

@@ -10,18 +10,19 @@ from pathlib import Path
 import ray
 import yaml
 
+from textml.k8s.api_keys import keys_env, keys_mount, keys_volume
 from textml.k8s.hardening import (
-    REDIS_CLIENT_LABEL,
     REDIS_DATA,
     autoscaler_options,
+    ray_auth_options,
     ray_container_security,
     redis_container_security,
-    redis_network_policy,
 )
+from textml.k8s.network_policies import RAY_POD_LABEL, ray_network_policy, redis_network_policy
+from textml.k8s.ports import CLIENT_PORT, DASHBOARD_PORT, GCS_PORT, GRPC_PORT, HTTP_PORT
 from textml.k8s.profile import Profile, Resources
 from textml.serve_config import model_deployments, runs_text_ml
 
-HTTP_PORT, GRPC_PORT, DASHBOARD_PORT, GCS_PORT, CLIENT_PORT = 8000, 9000, 8265, 6379, 10001
 REDIS_IMAGE = "redis:7.2-alpine"
 
 
@@ -54,57 +55,68 @@ def serve_config_v2(serve_config: dict, profile: Profile) -> dict:
     return config
 
 
-def _container(name: str, image: str, resources: Resources, ports: dict[str, int]) -> dict:
+def _container(name: str, profile: Profile, resources: Resources, ports: dict[str, int]) -> dict:
     limits = {"cpu": resources.cpu, "memory": resources.memory}
-    return {
+    container = {
         "name": name,
-        "image": image,
+        "image": profile.image,
         "resources": {"requests": dict(limits), "limits": limits},
         "ports": [{"name": port_name, "containerPort": port} for port_name, port in ports.items()],
         "securityContext": ray_container_security(),
     }
+    if profile.api_keys:  # on every Ray container: an ingress replica may run on any of them
+        if profile.redis:
+            container["env"] = keys_env(profile.api_keys, redis_address(profile), _redis_password(profile))
+        else:
+            container["env"] = keys_env(profile.api_keys, None, None)
+        container["volumeMounts"] = [keys_mount()]
+    return container
 
 
-def _pod_template(container: dict, labels: dict | None = None, api_access: bool = False) -> dict:
+def _pod_template(container: dict, profile: Profile, api_access: bool = False) -> dict:
     spec = {"containers": [container]}
     if not api_access:  # only the autoscaler sidecar calls the Kubernetes API; Ray itself never does
         spec["automountServiceAccountToken"] = False
-    return {**({"metadata": {"labels": labels}} if labels else {}), "spec": spec}
+    if profile.api_keys:
+        spec["volumes"] = [keys_volume(profile.api_keys)]
+    # The label that NetworkPolicies (ours and the platform's) select this RayService's pods by: network_policies.py.
+    return {"metadata": {"labels": {RAY_POD_LABEL: profile.name}}, "spec": spec}
 
 
-def _serve_ports(grpc: bool) -> dict[str, int]:
-    # KubeRay's serve service keeps only container ports named serve or serve-* (common/service.go).
-    return {"serve": HTTP_PORT, **({"serve-grpc": GRPC_PORT} if grpc else {})}
+def serve_ports(config: dict) -> dict[str, int]:
+    """Serve's ports in a rendered serveConfigV2, by their container port names: HTTP, and gRPC where an app
+    serves it. KubeRay's serve service keeps only container ports named serve or serve-* (common/service.go)."""
+    grpc = config.get("grpc_options") or {}
+    ports = {"serve": config["http_options"]["port"]}
+    if grpc.get("grpc_servicer_functions"):
+        ports["serve-grpc"] = grpc["port"]
+    return ports
 
 
 def rayservice(serve_config: dict, profile: Profile) -> dict:
     config = serve_config_v2(serve_config, profile)
-    grpc = bool(config.get("grpc_options", {}).get("grpc_servicer_functions"))
-    head_ports = {"gcs-server": GCS_PORT, "dashboard": DASHBOARD_PORT, "client": CLIENT_PORT, **_serve_ports(grpc)}
+    serving = serve_ports(config)
+    grpc = "serve-grpc" in serving
+    head_ports = {"gcs-server": GCS_PORT, "dashboard": DASHBOARD_PORT, "client": CLIENT_PORT, **serving}
     head_start = {"dashboard-host": "0.0.0.0"}
     if not profile.head.serves:
         head_start["num-cpus"] = "0"
     cluster = {
         "rayVersion": ray.__version__,
+        "authOptions": ray_auth_options(profile.ray_auth),
         "enableInTreeAutoscaling": profile.in_tree_autoscaling,
     }
     if profile.in_tree_autoscaling:
         cluster["autoscalerOptions"] = autoscaler_options()
     if profile.redis:
         cluster["gcsFaultToleranceOptions"] = {
-            "redisAddress": f"{redis_name(profile)}:{GCS_PORT}",
-            "redisPassword": {"valueFrom": {"secretKeyRef": {"name": redis_name(profile), "key": "password"}}},
+            "redisAddress": redis_address(profile),
+            "redisPassword": {"valueFrom": _redis_password(profile)},
         }
-    head = _container("ray-head", profile.image, profile.head.resources, head_ports)
+    head = _container("ray-head", profile, profile.head.resources, head_ports)
     cluster["headGroupSpec"] = {
         "rayStartParams": head_start,
-        # The head runs the GCS, the one Ray process that talks to Redis: the label lets it through Redis's
-        # NetworkPolicy (hardening.py).
-        "template": _pod_template(
-            head,
-            labels={REDIS_CLIENT_LABEL: redis_name(profile)} if profile.redis else None,
-            api_access=profile.in_tree_autoscaling,
-        ),
+        "template": _pod_template(head, profile, api_access=profile.in_tree_autoscaling),
     }
     workers = profile.workers
     cluster["workerGroupSpecs"] = [
@@ -114,7 +126,7 @@ def rayservice(serve_config: dict, profile: Profile) -> dict:
             "minReplicas": workers.min_replicas,
             "maxReplicas": workers.max_replicas,
             "rayStartParams": {},
-            "template": _pod_template(_container("ray-worker", profile.image, workers.resources, _serve_ports(grpc))),
+            "template": _pod_template(_container("ray-worker", profile, workers.resources, serving), profile),
         }
     ]
     metadata = {"name": profile.name}
@@ -129,9 +141,7 @@ def rayservice(serve_config: dict, profile: Profile) -> dict:
     if grpc:
         spec["serveService"] = {
             "metadata": {"name": f"{profile.name}-serve-svc"},
-            "spec": {
-                "ports": [{"name": name, "port": port, "targetPort": port} for name, port in _serve_ports(grpc).items()]
-            },
+            "spec": {"ports": [{"name": name, "port": port, "targetPort": port} for name, port in serving.items()]},
         }
     spec["rayClusterConfig"] = cluster
     return {"apiVersion": "ray.io/v1", "kind": "RayService", "metadata": metadata, "spec": spec}
@@ -141,8 +151,18 @@ def redis_name(profile: Profile) -> str:
     return f"{profile.name}-redis"
 
 
+def redis_address(profile: Profile) -> str:
+    return f"{redis_name(profile)}:{GCS_PORT}"
+
+
+def _redis_password(profile: Profile) -> dict:
+    """The password's valueFrom: the Secret made beforehand (redis_objects), for the GCS and the quota store."""
+    return {"secretKeyRef": {"name": redis_name(profile), "key": "password"}}
+
+
 def redis_objects(profile: Profile) -> list[dict]:
-    """A Redis Deployment, its Service and a NetworkPolicy: the GCS's external storage.
+    """A Redis Deployment, its Service and a NetworkPolicy: the GCS's external storage, and the API keys' quota
+    store (api_keys.py).
 
     The password Secret is not rendered: a manifest holding one would hand every reader of the repository the
     password, and each `kubectl apply` of it would reset a password set by hand. Create it once beforehand:
@@ -193,7 +213,7 @@ def redis_objects(profile: Profile) -> list[dict]:
             "metadata": {"name": name, "labels": labels},
             "spec": {"selector": labels, "ports": [{"name": "redis", "port": GCS_PORT, "targetPort": GCS_PORT}]},
         },
-        redis_network_policy(name, labels, GCS_PORT),
+        redis_network_policy(name, labels, GCS_PORT, profile.name),
     ]
 
 
@@ -211,7 +231,11 @@ _LiteralDumper.add_representer(
 
 
 def render(serve_config: dict, profile: Profile, source: str) -> str:
-    documents = (redis_objects(profile) if profile.redis else []) + [rayservice(serve_config, profile)]
+    documents = redis_objects(profile) if profile.redis else []
+    if profile.network_policy:
+        ports = serve_ports(serve_config_v2(serve_config, profile))
+        documents.append(ray_network_policy(profile.name, ports, profile.network_policy))
+    documents.append(rayservice(serve_config, profile))
     header = (
         f"# Rendered by `textml k8s render` from {source} and the profile {profile.name}.\n"
         "# Do not edit: change the Serve config or the profile, then render again.\n"
