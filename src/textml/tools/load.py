@@ -8,6 +8,7 @@ import itertools
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
@@ -93,14 +94,19 @@ def closed_loop(
                 status = type(error).__name__
             outcomes.record(status, (time.perf_counter() - started) * 1000)
 
+    outcomes.seconds = run_clients(client, clients)
+    return outcomes
+
+
+def run_clients(client: Callable[[int], None], clients: int) -> float:
+    """`client(0)` ... `client(clients - 1)`, each in a thread of its own, all at once; the seconds until all ended."""
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    outcomes.seconds = time.monotonic() - started
-    return outcomes
+    return time.monotonic() - started
 
 
 class BackgroundLoad:

@@ -31,7 +31,7 @@ from pathlib import Path
 import requests
 
 from textml.tools.bench.workloads import pinned
-from textml.tools.load import Outcomes
+from textml.tools.load import Outcomes, run_clients
 
 NEW_TOKENS = 32
 WORDS = 8
@@ -198,14 +198,9 @@ def mixed_loop(url: str, bodies: list[dict], clients: int, seconds: float, label
                     if len(failures) < 5:
                         failures.append(f"{chosen['source']}-{chosen['language']}: {status} {answer}")
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    seconds = run_clients(client, clients)
     for outcomes in (everything, *by_pair.values()):
-        outcomes.seconds = time.monotonic() - started
+        outcomes.seconds = seconds
     return everything, by_pair, failures
 
 
