@@ -14,14 +14,13 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from textml.access.gate import Gate
-from textml.documents.segmentation import joined
 from textml.engines import known_pairs
-from textml.engines.families import SUMMARIZATION, TaskNotServed, translation_task
+from textml.engines.families import SUMMARIZATION, TaskNotServed
 from textml.exceptions import ModelLoadError, NotServed
 from textml.languages.catalog import Catalog, Step
 from textml.languages.codes import language_code
-from textml.models.deployment import ModelDeployment
-from textml.models.documents import Summarized, Translated, summarize_text, translate_texts
+from textml.models.deployment import ModelDeployment, QueuedEngine
+from textml.models.documents import Summarized, Translated, summarize_text, translate_through
 from textml.models.settings import SummarizerSettings, TranslatorSettings
 from textml.service.text_service import TextService
 from textml.transport import rest
@@ -94,24 +93,10 @@ class Translator(ModelDeployment, TextMLServicer):
 
     async def translate_many(self, texts: list[str], steps: tuple[Step, ...]) -> list[Translated]:
         """Each text translated through `steps`: one model, or two through English, piece by piece."""
-        first, *rest = steps
-        model = self.queue_for(await self.engine_for(first.checkpoint))
-        results = await translate_texts(model, translation_task(first.source, first.target), texts)
-        for step in rest:
-            model = self.queue_for(await self.engine_for(step.checkpoint))
-            task = translation_task(step.source, step.target)
-            results = [
-                await translated_again(model, task, text, result) for text, result in zip(texts, results, strict=True)
-            ]
-        return results
+        return await translate_through(steps, texts, self.queued_model)
 
-
-async def translated_again(model, task: str, text: str, result: Translated) -> Translated:
-    """`result` (of `text`) with each piece's translation translated once more: the second leg through English."""
-    spans = [span for span, _ in result.pieces]
-    again = await translate_texts(model, task, [translation for _, translation in result.pieces])
-    parts = [piece.translation for piece in again]
-    return Translated(joined(text, spans, parts), list(zip(spans, parts, strict=True)))
+    async def queued_model(self, checkpoint: str) -> QueuedEngine:
+        return self.queue_for(await self.engine_for(checkpoint))
 
 
 app = Translator.bind(Summarizer.bind())

@@ -19,11 +19,10 @@ import ray
 from ray import serve
 
 from textml import _ray
-from textml.documents.fitting import fitting
-from textml.documents.segmentation import Span, plain, sentences
 from textml.engines import Engine, load_engine, prepare_engine
 from textml.exceptions import EngineFailure
-from textml.models.batching import Job, decoding_groups, reconciled
+from textml.models.batching import Job, decoding_groups
+from textml.models.engine_calls import ModelUse, decode
 from textml.models.metrics import EngineMetrics
 from textml.models.settings import ModelSettings
 
@@ -181,12 +180,6 @@ class ModelDeployment:
 
         return list(await asyncio.gather(*map(decoded, texts)))
 
-    def decoding(self, engine: Engine, task_name: str, overrides: dict) -> dict:
-        """The settings a job of `task_name` is decoded with: the checkpoint's for the task, then user_config's,
-        then the request's."""
-        task = engine.task(task_name)
-        return reconciled({**task.generate_kwargs, **self.settings.decoding_overrides()}, overrides)
-
     # One batch queue per process; Serve runs one deployment instance per replica process.
     @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.01)
     async def generate_batch(self, jobs: list[Job]) -> list[str]:
@@ -208,15 +201,12 @@ class ModelDeployment:
             self.metrics.queue_wait.observe(started - job.queued_at)
         outputs: list[str] = [""] * len(jobs)
         for (engine, task_name, overrides), indices in groups.items():
-            decoding = self.decoding(engine, task_name, dict(overrides))
-            task = engine.task(task_name)
-            texts = [task.prefix + jobs[index].text for index in indices]
+            texts = [jobs[index].text for index in indices]
+            engine.task(task_name)  # a task the checkpoint can't do is named as such, not as an engine failure
             call_started = time.monotonic()
             # generate() holds the CPU for a while: a worker thread keeps the replica answering meanwhile.
             try:
-                generated = await asyncio.to_thread(
-                    engine.generate, texts, max_batch_tokens=settings.max_batch_tokens, task=task, **decoding
-                )
+                generated = await asyncio.to_thread(decode, engine, settings, task_name, texts, dict(overrides))
             except Exception as error:
                 raise EngineFailure(f"the {settings.engine} engine failed: {error}") from error
             self.metrics.engine_call(
@@ -227,26 +217,12 @@ class ModelDeployment:
         return outputs
 
 
-class QueuedEngine:
-    """One loaded engine, used through its deployment's batch queue: what the documents core needs."""
+class QueuedEngine(ModelUse):
+    """One loaded engine, used through its deployment's batch queue."""
 
     def __init__(self, deployment: ModelDeployment, engine: Engine):
+        super().__init__(engine, deployment.settings)
         self.deployment = deployment
-        self.engine = engine
 
     async def run_tasks(self, task: str, texts: list[str], **overrides) -> list[str]:
         return await self.deployment.run_tasks(self.engine, task, texts, **overrides)
-
-    def decoding(self, task_name: str, overrides: dict) -> dict:
-        return self.deployment.decoding(self.engine, task_name, overrides)
-
-    async def pieces(self, task_name: str, text: str) -> list[Span]:
-        """The sentences of `text`, each split further where it does not fit the model's input window with
-        the task's prefix (documents/fitting.py)."""
-        engine, prefix = self.engine, self.engine.task(task_name).prefix
-
-        def fits(pieces: list[str]) -> list[bool]:
-            return [count <= engine.input_window for count in engine.count_tokens([prefix + plain(p) for p in pieces])]
-
-        # pysbd and the tokenizer take the CPU for a while on a long text: off the replica's event loop.
-        return await asyncio.to_thread(lambda: fitting(text, sentences(text), fits))
