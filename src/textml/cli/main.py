@@ -1,6 +1,6 @@
 """The `textml` command: run the service locally (run, up, status, down), prepare a model for it (model), call
-it (translate, summarize), benchmark it (bench), render, check and plan its Kubernetes manifests (k8s), and
-make and revoke its API keys (keys).
+it (translate, summarize), translate or summarize a corpus (batch), benchmark it (bench), render, check and
+plan its Kubernetes manifests (k8s), and make and revoke its API keys (keys).
 Errors are one line; every command's --help ends with an example."""
 
 import argparse
@@ -115,6 +115,12 @@ def cmd_bench(args) -> int:
 
     bench.run(args)
     return 0
+
+
+def cmd_batch(args) -> int:
+    from textml.cli import batch
+
+    return batch.command(args, args.batch_command)
 
 
 def cmd_k8s_render(args) -> int:
@@ -300,16 +306,40 @@ def parser() -> argparse.ArgumentParser:
     bench.add_arguments(bench_parser)
     bench_parser.set_defaults(run=cmd_bench)
 
+    batch_command = commands.add_parser(
+        "batch",
+        help="translate or summarize a corpus with Ray Data (locally, or on the cluster at RAY_ADDRESS)",
+        description="Every row of INPUT through the engines the service runs, with the Serve config's settings, as a\n"
+        "Ray Data job: on the cluster at RAY_ADDRESS, or a local one started for it. A row that fails comes back\n"
+        "with an `error` field; a rerun over the same OUTPUT skips the rows it already holds.",
+        **examples(
+            "textml batch translate corpus.jsonl out/ --language german",
+            "RAY_ADDRESS=10.0.0.5:6379 textml batch summarize s3://bucket/articles/ s3://bucket/summaries/",
+        ),
+    ).add_subparsers(dest="batch_command", required=True)
+    for task, what in (("translate", "translate each row's text"), ("summarize", "summarize each row's text")):
+        task_parser = batch_command.add_parser(
+            task,
+            help=what,
+            **examples(
+                f"textml batch {task} corpus.jsonl out/" + (" --language german" if task == "translate" else ""),
+            ),
+        )
+        from textml.cli import batch
+
+        batch.add_arguments(task_parser, task, DEFAULT_SERVE_CONFIG)
+        task_parser.set_defaults(run=cmd_batch)
+
     k8s = commands.add_parser(
         "k8s",
-        help="RayService manifests for Kubernetes",
+        help="RayService and RayJob manifests for Kubernetes",
         **examples("textml k8s render", "textml k8s check deploy/kubernetes/*.yaml"),
     ).add_subparsers(dest="k8s_command", required=True)
     render = k8s.add_parser(
         "render",
-        help="render RayService manifests from the Serve config and profiles",
-        description="Renders one RayService manifest per cluster profile from the Serve config (make manifests).\n"
-        f"Without PROFILES, the committed ones: {PROFILES}.",
+        help="render RayService and RayJob manifests from the Serve config and profiles",
+        description="Renders one manifest per cluster profile from the Serve config (make manifests): a RayService,\n"
+        f"or with `kind: RayJob` a `textml batch` RayJob. Without PROFILES, the committed ones: {PROFILES}.",
         **examples("textml k8s render", "textml k8s render deploy/kubernetes/profiles/quickstart.yaml --out-dir -"),
     )
     render.add_argument("profiles", nargs="*", help=f"cluster profiles (default: {PROFILES})")
@@ -320,28 +350,31 @@ def parser() -> argparse.ArgumentParser:
     render.set_defaults(run=cmd_k8s_render)
     check = k8s.add_parser(
         "check",
-        help="check RayService manifests before kubectl apply",
-        description="Checks each manifest against the RayService CRD, Ray's Serve schema, and the mistakes\n"
-        "Serve and KubeRay accept but then ignore or fail on. Exits 1 on any error; warnings don't fail it.\n"
-        "The CRD: --crd FILE, else the cluster's (kubectl get crd rayservices.ray.io), else none: then every\n"
-        "check but the CRD schema's runs, and the first line says where to get KubeRay v1.7.0's.",
+        help="check RayService and RayJob manifests before kubectl apply",
+        description="Checks each manifest against its kind's CRD (RayService, RayJob), Ray's Serve schema, and the\n"
+        "mistakes Serve and KubeRay accept but then ignore or fail on. Exits 1 on any error; warnings don't fail\n"
+        "it. Each kind's CRD: the --crd FILE defining it, else the cluster's (kubectl get crd rayservices.ray.io,\n"
+        "rayjobs.ray.io) when no --crd is given, else none: then every check but that CRD schema's runs, and the\n"
+        "first lines say where to get KubeRay v1.7.0's.",
         epilog="example:\n  textml k8s check deploy/kubernetes/production.yaml\n"
-        "  textml k8s check --crd ray.io_rayservices.yaml deploy/kubernetes/production.yaml\n",
+        "  textml k8s check --crd ray.io_rayservices.yaml --crd ray.io_rayjobs.yaml deploy/kubernetes/*.yaml\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("manifests", nargs="+", help="manifest files")
     check.add_argument(
         "--crd",
-        help="the RayService CRD file, ray.io_rayservices.yaml from the KubeRay release (default: the cluster's "
-        "through kubectl, if any)",
+        action="append",
+        help="a CRD file from the KubeRay release, ray.io_rayservices.yaml or ray.io_rayjobs.yaml; repeat it for "
+        "both (default: the cluster's through kubectl, if any)",
     )
     check.set_defaults(run=cmd_k8s_check)
     plan = k8s.add_parser(
         "plan",
-        help="what kubectl apply of NEW over the running CURRENT will do",
+        help="what kubectl apply of NEW over the running CURRENT will do (RayServices)",
         description="Says what applying the RayService in NEW over the one in CURRENT does, by KubeRay v1.7.0's\n"
         "and Ray Serve's own rules: the cluster (unchanged, updated in place, or a new cluster), then each\n"
-        "application and deployment. Imports each app's code, as `check` does; sends nothing anywhere.",
+        "application and deployment. Imports each app's code, as `check` does; sends nothing anywhere.\n"
+        "RayServices only: a RayJob isn't updated in place (delete it and apply it again to run anew).",
         epilog="example:\n  git show HEAD:deploy/kubernetes/production.yaml > /tmp/running.yaml\n"
         "  textml k8s plan /tmp/running.yaml deploy/kubernetes/production.yaml\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
