@@ -39,15 +39,16 @@ BENCH_SECONDS ?= 15
 bench: setup
 	$(BIN)/textml bench --seconds $(BENCH_SECONDS) --out benchmarks
 
-# RayService manifests, rendered from the Serve config and deploy/kubernetes/profiles/.
+# RayService manifests and the `textml batch` RayJob, rendered from the Serve config and deploy/kubernetes/profiles/.
 manifests: setup
 	$(BIN)/textml k8s render
 
-# CRD: ray.io_rayservices.yaml from the KubeRay release (helm-chart/kuberay-operator/crds/), where there is one;
-# without it, `textml k8s check` reads the cluster's through kubectl, or runs every check but the CRD schema's.
-CRD ?= $(wildcard ../shared/kuberay/crds/ray.io_rayservices.yaml)
+# CRD: ray.io_rayservices.yaml and ray.io_rayjobs.yaml from the KubeRay release (helm-chart/kuberay-operator/crds/),
+# those there are (CRD="a.yaml b.yaml"); without any, `textml k8s check` reads the cluster's through kubectl, or runs
+# every check but the CRD schemas'.
+CRD ?= $(wildcard ../shared/kuberay/crds/ray.io_rayservices.yaml ../shared/kuberay/crds/ray.io_rayjobs.yaml)
 check-manifests: setup
-	$(BIN)/textml k8s check $(if $(CRD),--crd $(CRD)) deploy/kubernetes/*.yaml
+	$(BIN)/textml k8s check $(foreach crd,$(CRD),--crd $(crd)) deploy/kubernetes/*.yaml
 
 IMAGE ?= textml:0.1.0-ray2.60.0
 image:

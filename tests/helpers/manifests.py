@@ -1,15 +1,20 @@
-"""Editing a committed RayService manifest for one test: each function changes the RayService in place; and the
+"""Editing a committed RayService (or RayJob) manifest for one test: each function changes it in place; and the
 CRD schemas the checks run with."""
 
 import yaml
 
-from helpers.paths import CRD, KUBERNETES
+from helpers.paths import CRD, KUBERNETES, RAYJOB_CRD
 from textml.k8s.crd import RayServiceCrd, read_crd
 
 # The checks run as `textml k8s check` runs them: with KubeRay's CRD schema where it is beside the project (CI),
 # and always without one (a user's clone with no --crd and no cluster), where every check but the schema's runs.
 SCHEMAS = {"crd-schema": CRD, "no-crd": None} if CRD.is_file() else {"no-crd": None}
 NO_CRD = f"no KubeRay CRD at {CRD} (ray.io_rayservices.yaml from the KubeRay release)"
+# The same for RayJobs: both CRDs where they are, and none.
+JOB_SCHEMAS = (
+    {"crd-schema": (CRD, RAYJOB_CRD), "no-crd": None} if CRD.is_file() and RAYJOB_CRD.is_file() else {"no-crd": None}
+)
+NO_RAYJOB_CRD = f"no KubeRay CRD at {RAYJOB_CRD} (ray.io_rayjobs.yaml from the KubeRay release)"
 
 
 def kuberay_crd(path) -> RayServiceCrd | None:
@@ -54,6 +59,11 @@ def network_policy_schema(crd: RayServiceCrd) -> dict:
             "spec": spec,
         },
     }
+
+
+def batch_job() -> list[dict]:
+    """Every document of deploy/kubernetes/batch-job.yaml: the ConfigMap with the Serve config, then the RayJob."""
+    return documents("batch-job.yaml")
 
 
 def quickstart() -> dict:

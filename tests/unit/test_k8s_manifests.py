@@ -1,4 +1,5 @@
-"""RayService manifests: rendered from the Serve config, and checked as `textml k8s check` checks them."""
+"""RayService manifests: rendered from the Serve config, and checked as `textml k8s check` checks them (the RayJob's
+own: test_k8s_rayjob.py)."""
 
 import copy
 import re
@@ -20,10 +21,11 @@ from helpers.manifests import (
     set_path,
     worker,
 )
-from helpers.paths import CRD, KUBERNETES, MANIFESTS, PROFILES, ROOT, SERVE_CONFIG
+from helpers.paths import CRD, JOB_MANIFESTS, KUBERNETES, MANIFESTS, PROFILES, ROOT, SERVE_CONFIG
 from textml import serve_config
 from textml.k8s.check import check_file
 from textml.k8s.crd import RayServiceCrd
+from textml.k8s.kinds import cluster_spec
 from textml.k8s.profile import load_profile
 from textml.k8s.render import render
 
@@ -49,12 +51,12 @@ def test_committed_manifest_is_its_render(profile):
 
 
 def test_versions_agree():
-    pinned = re.search(r'"ray\[serve\]==([\d.]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
+    pinned = re.search(r'"ray\[[\w,]*serve[\w,]*\]==([\d.]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
     docker_ray = re.search(r"ARG RAY_VERSION=([\d.]+)", (ROOT / "Dockerfile").read_text()).group(1)
     assert pinned == docker_ray == ray.__version__
-    for manifest in MANIFESTS:
-        [service] = [d for d in yaml.safe_load_all(manifest.read_text()) if d and d["kind"] == "RayService"]
-        cluster = service["spec"]["rayClusterConfig"]
+    for manifest in MANIFESTS + JOB_MANIFESTS:
+        [service] = [d for d in yaml.safe_load_all(manifest.read_text()) if d and d["kind"] in ("RayService", "RayJob")]
+        cluster = cluster_spec(service)
         assert cluster["rayVersion"] == pinned
         images = {
             c["image"]
@@ -88,13 +90,16 @@ def test_production_options():
 
 def _containers(documents: list[dict]):
     """(where, container) for every container the manifest defines, and the autoscaler KubeRay adds from
-    autoscalerOptions."""
+    autoscalerOptions; a RayJob's submitter too."""
     for document in documents:
         if document["kind"] == "Deployment":
             for container in document["spec"]["template"]["spec"]["containers"]:
                 yield f"{document['metadata']['name']}/{container['name']}", container
-        if document["kind"] == "RayService":
-            cluster = document["spec"]["rayClusterConfig"]
+        if document["kind"] == "RayJob":
+            for container in document["spec"]["submitterPodTemplate"]["spec"]["containers"]:
+                yield container["name"], container
+        if document["kind"] in ("RayService", "RayJob"):
+            cluster = cluster_spec(document)
             for group in [cluster["headGroupSpec"], *cluster["workerGroupSpecs"]]:
                 for container in group["template"]["spec"]["containers"]:
                     yield container["name"], container
@@ -102,7 +107,7 @@ def _containers(documents: list[dict]):
                 yield "autoscaler", cluster["autoscalerOptions"]
 
 
-@pytest.mark.parametrize("manifest", MANIFESTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("manifest", MANIFESTS + JOB_MANIFESTS, ids=lambda p: p.stem)
 def test_every_container_runs_restricted_with_limits(manifest):
     """The Pod Security Standards' restricted profile, and requests and limits, for every container."""
     documents = [d for d in yaml.safe_load_all(manifest.read_text()) if d]

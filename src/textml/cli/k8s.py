@@ -1,5 +1,5 @@
-"""`textml k8s render`, `check` and `plan`: RayService manifests from the Serve config, checked before
-`kubectl apply`, and what applying one over another will do."""
+"""`textml k8s render`, `check` and `plan`: RayService and RayJob manifests from the Serve config, checked before
+`kubectl apply`, and what applying one RayService over another will do."""
 
 import json
 import sys
@@ -7,8 +7,9 @@ from glob import glob
 from pathlib import Path
 
 from textml import serve_config
-from textml.k8s.check import check_file
-from textml.k8s.crd_source import find_crd
+from textml.k8s.check import check_file, kinds_in
+from textml.k8s.crd_source import find_crds
+from textml.k8s.kinds import RAY_SERVICE
 from textml.k8s.plan import plan_files, table
 from textml.k8s.profile import load_profile
 from textml.k8s.render import manifest_path, render
@@ -34,12 +35,13 @@ def render_command(args) -> int:
 
 
 def check_command(args) -> int:
-    """Exits 1 on any error finding; a missing CRD alone skips the schema check (said in one line) and fails nothing."""
-    crd, said = find_crd(args.crd)
-    print(said)
+    """Exits 1 on any error finding; a missing CRD alone skips its kind's schema check (said in one line per kind)
+    and fails nothing."""
+    crds, said = find_crds(args.crd, kinds_in(args.manifests) or [RAY_SERVICE])
+    print("\n".join(said))
     errors = 0
     for manifest in args.manifests:
-        findings = check_file(manifest, crd)
+        findings = check_file(manifest, crds)
         errors += sum(f.severity == "error" for f in findings)
         for finding in findings:
             print(f"{manifest}: {finding}")

@@ -1,6 +1,6 @@
-"""Checks a RayService manifest before `kubectl apply`: the CRD's OpenAPI schema (where a CRD is at hand:
-crd_source.py), Ray's Serve config schema, then the mistakes users otherwise find only on the cluster. Each finding
-names the field and the fix."""
+"""Checks a RayService or RayJob manifest before `kubectl apply`: the CRD's OpenAPI schema (where the kind's CRD is
+at hand: crd_source.py), Ray's Serve config schema, then the mistakes users otherwise find only on the cluster. Each
+finding names the field and the fix."""
 
 import re
 from functools import lru_cache
@@ -13,9 +13,11 @@ from pydantic import ValidationError
 from ray.serve.schema import ServeDeploySchema
 
 from textml._ray import app_targets, deployments_of
-from textml.k8s.crd import RayServiceCrd
+from textml.k8s.crd import Crds, KubeRayCrd, RayServiceCrd, by_kind
 from textml.k8s.findings import Finding, field_path
 from textml.k8s.fit import check_fit
+from textml.k8s.job_rules import check_job
+from textml.k8s.kinds import CLUSTER_KEYS, RAY_JOB, RAY_SERVICE, cluster_field, cluster_spec
 from textml.k8s.kuberay_rules import check_kuberay
 from textml.k8s.security_rules import check_security
 from textml.k8s.serve_keys import unknown_keys
@@ -47,12 +49,12 @@ def strict_schema(schema):
     return schema
 
 
-@lru_cache(maxsize=4)
-def _crd_validator(crd: RayServiceCrd, version: str) -> jsonschema.protocols.Validator:
+@lru_cache(maxsize=8)
+def _crd_validator(crd: KubeRayCrd, version: str) -> jsonschema.protocols.Validator:
     return jsonschema.Draft7Validator(strict_schema(crd.schema(version)))
 
 
-def check_schema(manifest: dict, crd: RayServiceCrd) -> list[Finding]:
+def check_schema(manifest: dict, crd: KubeRayCrd) -> list[Finding]:
     version = manifest.get("apiVersion", "").rpartition("/")[2]
     validator = _crd_validator(crd, version)
     body = {key: value for key, value in manifest.items() if key != "status"}
@@ -61,7 +63,7 @@ def check_schema(manifest: dict, crd: RayServiceCrd) -> list[Finding]:
             "error",
             field_path(error.absolute_path),
             error.message,
-            f"see `kubectl explain rayservice.{field_path(error.absolute_path)}` (CRD {crd.name})",
+            f"see `kubectl explain {crd.kind.lower()}.{field_path(error.absolute_path)}` (CRD {crd.name})",
         )
         for error in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
     ]
@@ -71,38 +73,37 @@ def _containers(group: dict) -> list[dict]:
     return group.get("template", {}).get("spec", {}).get("containers", [])
 
 
-def check_cluster(spec: dict, config: dict | None) -> list[Finding]:
-    findings = []
-    config = config or {}
-    grpc = bool((config.get("grpc_options") or {}).get("grpc_servicer_functions"))
-    grpc_port = (config.get("grpc_options") or {}).get("port", 9000)
-    cluster = spec.get("rayClusterConfig", {})
-    ray_version = cluster.get("rayVersion")
-    groups = [("spec.rayClusterConfig.headGroupSpec", cluster.get("headGroupSpec", {}), True)] + [
-        (f"spec.rayClusterConfig.workerGroupSpecs[{i}]", group, False)
-        for i, group in enumerate(cluster.get("workerGroupSpecs", []))
+def _cluster_groups(cluster: dict, field: str) -> list[tuple[str, dict, bool]]:
+    """(field, group, is the head) of the head, then each worker group, of a RayCluster spec at `field`."""
+    return [(f"{field}.headGroupSpec", cluster.get("headGroupSpec", {}), True)] + [
+        (f"{field}.workerGroupSpecs[{i}]", group, False) for i, group in enumerate(cluster.get("workerGroupSpecs", []))
     ]
+
+
+def check_images(cluster: dict, field: str = "spec.rayClusterConfig") -> list[Finding]:
+    """rayVersion against the Ray this textml pins, and against the Ray of every container's image tag."""
+    findings = []
+    ray_version = cluster.get("rayVersion")
     if ray_version and ray_version != ray.__version__:
         findings.append(
             Finding(
                 "warning",
-                "spec.rayClusterConfig.rayVersion",
+                f"{field}.rayVersion",
                 f"{ray_version} differs from the Ray this textml pins ({ray.__version__})",
                 f"use an image built from this package and rayVersion {ray.__version__}",
             )
         )
-    for where, group, is_head in groups:
-        containers = _containers(group)
-        for index, container in enumerate(containers):
+    for where, group, _ in _cluster_groups(cluster, field):
+        for index, container in enumerate(_containers(group)):
             image = container.get("image", "")
             tag = image.rpartition("/")[2].partition(":")[2]
             match = next(filter(None, (pattern.search(tag) for pattern in IMAGE_RAY_VERSIONS)), None)
-            field = f"{where}.template.spec.containers[{index}].image"
+            where_image = f"{where}.template.spec.containers[{index}].image"
             if not match:
                 findings.append(
                     Finding(
                         "warning",
-                        field,
+                        where_image,
                         f"can't tell the Ray version of image {image!r}",
                         f"tag images with their Ray version, e.g. textml:0.1.0-ray{ray_version}",
                     )
@@ -111,11 +112,23 @@ def check_cluster(spec: dict, config: dict | None) -> list[Finding]:
                 findings.append(
                     Finding(
                         "error",
-                        field,
+                        where_image,
                         f"image {image!r} runs Ray {match.group(1)}, but rayVersion is {ray_version}",
-                        "make spec.rayClusterConfig.rayVersion and the image tag the same version",
+                        f"make {field}.rayVersion and the image tag the same version",
                     )
                 )
+    return findings
+
+
+def check_cluster(spec: dict, config: dict | None) -> list[Finding]:
+    """A RayService's cluster: its images' Ray, and the ports KubeRay reaches the dashboard and Serve at."""
+    config = config or {}
+    grpc = bool((config.get("grpc_options") or {}).get("grpc_servicer_functions"))
+    grpc_port = (config.get("grpc_options") or {}).get("port", 9000)
+    cluster = spec.get("rayClusterConfig", {})
+    findings = check_images(cluster)
+    for where, group, is_head in _cluster_groups(cluster, "spec.rayClusterConfig"):
+        containers = _containers(group)
         if containers:
             ports = {p.get("containerPort"): p.get("name", "") for p in containers[0].get("ports", [])}
             # The serve port is Serve's http_options.port: KubeRay's serve Service and worker readiness probe use
@@ -321,13 +334,36 @@ def _fit_unchecked(spec: dict, config: dict) -> list[Finding]:
         ]
 
 
-def check_file(path: str | Path, crd: RayServiceCrd | None) -> list[Finding]:
-    """The findings for every RayService in the file and the documents beside them; `crd` None skips only the
-    CRD schema check."""
+def check_rayjob(manifest: dict, crd: KubeRayCrd | None, documents: list[dict]) -> list[Finding]:
+    """Every finding for one RayJob (job_rules.py: `textml batch`'s own); without a CRD, all but the CRD schema's.
+    `documents` are the file's: the ConfigMap with the Serve config the entrypoint reads, a PersistentVolumeClaim."""
+    schema_findings = check_schema(manifest, crd) if crd else []
+    findings = schema_findings + check_kuberay(manifest)
+    # Pods are sized only from a cluster spec the CRD accepts (types, quantities), or from one no CRD checked.
+    cluster_ok = not any(f.field.startswith(cluster_field(manifest)) for f in schema_findings)
+    findings += check_job(manifest, documents, size_pods=cluster_ok)
+    return findings + check_images(cluster_spec(manifest), cluster_field(manifest))
+
+
+def kinds_in(paths) -> list[str]:
+    """The kinds of KubeRay resource the files hold, of those textml checks (RayService, then RayJob)."""
+    found = {d.get("kind") for path in paths for d in yaml.safe_load_all(Path(path).read_text()) if isinstance(d, dict)}
+    return [kind for kind in CLUSTER_KEYS if kind in found]
+
+
+def check_file(path: str | Path, crd: Crds) -> list[Finding]:
+    """The findings for every RayService and RayJob in the file and the documents beside them. `crd`: the CRD of
+    each kind at hand (one, several, or None); a kind without one skips only its CRD schema check."""
     documents = [d for d in yaml.safe_load_all(Path(path).read_text()) if d]
-    services = [d for d in documents if d.get("kind") == "RayService"]
-    if not services:
-        return [Finding("error", "kind", f"{path} holds no RayService", "check the file")]
-    findings = [finding for manifest in services for finding in check_rayservice(manifest, crd)]
-    # Secrets and Services beside the RayService: a guessable Redis password, an unreviewed public endpoint.
+    resources = [d for d in documents if d.get("kind") in CLUSTER_KEYS]
+    if not resources:
+        return [Finding("error", "kind", f"{path} holds no RayService or RayJob", "check the file")]
+    crds = by_kind(crd)
+    findings = []
+    for manifest in resources:
+        if manifest["kind"] == RAY_JOB:
+            findings += check_rayjob(manifest, crds.get(RAY_JOB), documents)
+        else:
+            findings += check_rayservice(manifest, crds.get(RAY_SERVICE))
+    # Secrets and Services beside them: a guessable Redis password, an unreviewed public endpoint.
     return findings + check_security(documents)

@@ -24,6 +24,11 @@ def rayservice(path: str | Path) -> dict:
     """The one RayService of a manifest file."""
     documents = [d for d in yaml.safe_load_all(Path(path).read_text()) if isinstance(d, dict)]
     services = [d for d in documents if d.get("kind") == "RayService"]
+    if not services and any(d.get("kind") == "RayJob" for d in documents):
+        raise ValueError(
+            f"{path} holds a RayJob: `textml k8s plan` compares RayServices only. A RayJob is not updated in place: "
+            "`kubectl delete` it, then apply it again, to run the job anew on a new cluster"
+        )
     if len(services) != 1:
         raise ValueError(f"{path} holds {len(services)} RayServices; the plan compares one with one")
     return services[0]

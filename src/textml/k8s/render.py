@@ -1,4 +1,5 @@
-"""Renders RayService manifests from deploy/serve_config.yaml plus a cluster profile.
+"""Renders RayService manifests from deploy/serve_config.yaml plus a cluster profile (a `kind: RayJob` profile's
+RayJob: rayjob.py).
 
 serveConfigV2 is derived, never hand-copied: the apps the profile names, exactly as the Serve config
 defines them, with the proxy bound to every interface and the profile's scaling for the model deployments.
@@ -7,20 +8,19 @@ defines them, with the proxy bound to every interface and the profile's scaling 
 import copy
 from pathlib import Path
 
-import ray
 import yaml
 
 from textml.k8s.api_keys import keys_env, keys_mount, keys_volume
+from textml.k8s.cluster_parts import cluster_spec, worker_groups
 from textml.k8s.hardening import (
     REDIS_DATA,
-    autoscaler_options,
-    ray_auth_options,
     ray_container_security,
     redis_container_security,
 )
 from textml.k8s.network_policies import RAY_POD_LABEL, ray_network_policy, redis_network_policy
 from textml.k8s.ports import CLIENT_PORT, DASHBOARD_PORT, GCS_PORT, GRPC_PORT, HTTP_PORT
 from textml.k8s.profile import Profile, Resources
+from textml.k8s.rayjob import rayjob_documents
 from textml.serve_config import model_deployments, runs_text_ml
 
 REDIS_IMAGE = "redis:7.2-alpine"
@@ -56,11 +56,10 @@ def serve_config_v2(serve_config: dict, profile: Profile) -> dict:
 
 
 def _container(name: str, profile: Profile, resources: Resources, ports: dict[str, int]) -> dict:
-    limits = {"cpu": resources.cpu, "memory": resources.memory}
     container = {
         "name": name,
         "image": profile.image,
-        "resources": {"requests": dict(limits), "limits": limits},
+        "resources": resources.requirements(),
         "ports": [{"name": port_name, "containerPort": port} for port_name, port in ports.items()],
         "securityContext": ray_container_security(),
     }
@@ -101,13 +100,7 @@ def rayservice(serve_config: dict, profile: Profile) -> dict:
     head_start = {"dashboard-host": "0.0.0.0"}
     if not profile.head.serves:
         head_start["num-cpus"] = "0"
-    cluster = {
-        "rayVersion": ray.__version__,
-        "authOptions": ray_auth_options(profile.ray_auth),
-        "enableInTreeAutoscaling": profile.in_tree_autoscaling,
-    }
-    if profile.in_tree_autoscaling:
-        cluster["autoscalerOptions"] = autoscaler_options()
+    cluster = cluster_spec(profile)
     if profile.redis:
         cluster["gcsFaultToleranceOptions"] = {
             "redisAddress": redis_address(profile),
@@ -118,17 +111,8 @@ def rayservice(serve_config: dict, profile: Profile) -> dict:
         "rayStartParams": head_start,
         "template": _pod_template(head, profile, api_access=profile.in_tree_autoscaling),
     }
-    workers = profile.workers
-    cluster["workerGroupSpecs"] = [
-        {
-            "groupName": workers.group,
-            "replicas": workers.replicas,
-            "minReplicas": workers.min_replicas,
-            "maxReplicas": workers.max_replicas,
-            "rayStartParams": {},
-            "template": _pod_template(_container("ray-worker", profile, workers.resources, serving), profile),
-        }
-    ]
+    worker = _container("ray-worker", profile, profile.workers.resources, serving)
+    cluster["workerGroupSpecs"] = worker_groups(profile, _pod_template(worker, profile))
     metadata = {"name": profile.name}
     if profile.initializing_timeout:
         # How long KubeRay waits for a new cluster's apps before it gives up and recreates it.
@@ -231,16 +215,21 @@ _LiteralDumper.add_representer(
 
 
 def render(serve_config: dict, profile: Profile, source: str) -> str:
-    documents = redis_objects(profile) if profile.redis else []
-    if profile.network_policy:
-        ports = serve_ports(serve_config_v2(serve_config, profile))
-        documents.append(ray_network_policy(profile.name, ports, profile.network_policy))
-    documents.append(rayservice(serve_config, profile))
+    if profile.kind == "RayJob":
+        documents = rayjob_documents(serve_config, profile)
+    else:
+        documents = redis_objects(profile) if profile.redis else []
+        if profile.network_policy:
+            ports = serve_ports(serve_config_v2(serve_config, profile))
+            documents.append(ray_network_policy(profile.name, ports, profile.network_policy))
+        documents.append(rayservice(serve_config, profile))
     header = (
         f"# Rendered by `textml k8s render` from {source} and the profile {profile.name}.\n"
         "# Do not edit: change the Serve config or the profile, then render again.\n"
     )
-    return header + yaml.dump_all(documents, Dumper=_LiteralDumper, sort_keys=False, explicit_start=True)
+    # No line width: a long value (a RayJob's entrypoint) stays on one line, as it is run.
+    text = yaml.dump_all(documents, Dumper=_LiteralDumper, sort_keys=False, explicit_start=True, width=2**31 - 1)
+    return header + text
 
 
 def manifest_path(profile_path: Path, out_dir: Path) -> Path:

@@ -1,5 +1,5 @@
-"""A RayService's pods: what each asks of Kubernetes, what each offers Ray (as KubeRay v1.7.0 derives it in
-common/pod.go), and how many of each run."""
+"""A RayService's (or RayJob's) pods: what each asks of Kubernetes, what each offers Ray (as KubeRay v1.7.0
+derives it in common/pod.go), and how many of each run."""
 
 import json
 import math
@@ -122,10 +122,10 @@ def desired_pods(group: dict) -> int:
     return replicas * group.get("numOfHosts", 1)
 
 
-def pod_groups(cluster: dict) -> list[PodGroup]:
-    """The head, then each worker group, of a rayClusterConfig."""
+def pod_groups(cluster: dict, field: str = "spec.rayClusterConfig") -> list[PodGroup]:
+    """The head, then each worker group, of a rayClusterConfig (a RayJob's rayClusterSpec, at `field`)."""
     head = cluster.get("headGroupSpec") or {}
-    groups = [PodGroup("head", "spec.rayClusterConfig.headGroupSpec", _ray_resources(head), _pod_requests(head), 1, 1)]
+    groups = [PodGroup("head", f"{field}.headGroupSpec", _ray_resources(head), _pod_requests(head), 1, 1)]
     autoscaling = bool(cluster.get("enableInTreeAutoscaling"))
     for index, group in enumerate(cluster.get("workerGroupSpecs") or []):
         pods = desired_pods(group)
@@ -133,7 +133,7 @@ def pod_groups(cluster: dict) -> list[PodGroup]:
         groups.append(
             PodGroup(
                 group.get("groupName", f"group {index}"),
-                f"spec.rayClusterConfig.workerGroupSpecs[{index}]",
+                f"{field}.workerGroupSpecs[{index}]",
                 _ray_resources(group),
                 _pod_requests(group),
                 pods,

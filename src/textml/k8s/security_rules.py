@@ -13,6 +13,7 @@ import binascii
 from urllib.parse import urlparse
 
 from textml.k8s.findings import Finding
+from textml.k8s.kinds import CLUSTER_KEYS, RAY_JOB, cluster_field, cluster_spec
 from textml.k8s.network_policies import RAY_POD_LABEL
 from textml.k8s.ports import CLIENT_PORT, DASHBOARD_PORT, GCS_PORT, GRPC_PORT, HTTP_PORT
 
@@ -30,7 +31,6 @@ RAY_PORTS = {DASHBOARD_PORT: "dashboard", GCS_PORT: "gcs-server", CLIENT_PORT: "
 SERVE_PORTS = {HTTP_PORT, GRPC_PORT}
 OUTSIDE_TYPES = ("LoadBalancer", "NodePort")
 HEAD_SERVICE_SUFFIX = "-head-svc"  # KubeRay's name for a RayService's head service: <name>-head-svc
-AUTH_FIELD = "spec.rayClusterConfig.authOptions"
 AUTH_HOW = (
     "KubeRay v1.7 then makes the token's Secret and gives it to every Ray container; textml k8s render does unless "
     "the profile says ray_auth: disabled"
@@ -125,7 +125,7 @@ def _outside(service_spec: dict | None) -> str | None:
 def exposures(documents: list[dict]) -> list[Finding]:
     findings = []
     for document in documents:
-        if document.get("kind") == "RayService":
+        if document.get("kind") in CLUSTER_KEYS:  # a RayService, or a RayJob's cluster
             findings += _rayservice_exposures(document)
         elif document.get("kind") == "Service":
             findings += _service_exposure(document)
@@ -136,9 +136,10 @@ def exposures(documents: list[dict]) -> list[Finding]:
 
 def _rayservice_exposures(service: dict) -> list[Finding]:
     """The Services KubeRay builds for a RayService (common/service.go): the head service gets every port of the
-    head container and headGroupSpec.serviceType, and so does the serve service unless serveService sets a type."""
+    head container and headGroupSpec.serviceType, and so does the serve service unless serveService sets a type.
+    A RayJob's cluster gets the head service alone."""
     metadata, spec = service.get("metadata"), service.get("spec") or {}
-    cluster = spec.get("rayClusterConfig") or {}
+    cluster, field, owner = cluster_spec(service), cluster_field(service), f"the {service.get('kind')}"
     head = cluster.get("headGroupSpec") or {}
     head_service = head.get("headService") or {}
     serve_service = spec.get("serveService") or {}
@@ -147,15 +148,24 @@ def _rayservice_exposures(service: dict) -> list[Finding]:
     head_noted = _noted(metadata, {"annotations": cluster.get("headServiceAnnotations")}, head_service.get("metadata"))
     findings = []
     kind = _outside({"type": head.get("serviceType")})
-    if kind and not head_noted:
+    if kind and not head_noted and service.get("kind") == RAY_JOB:  # a RayJob's cluster has no serve service
         findings.append(
             Finding(
                 "warning",
-                "spec.rayClusterConfig.headGroupSpec.serviceType",
+                f"{field}.headGroupSpec.serviceType",
+                f"{kind} puts the head service ({head_ports}) outside the cluster: {DASHBOARD_RISK}",
+                "remove it (ClusterIP), and reach the dashboard with kubectl port-forward; " + _note_fix(owner),
+            )
+        )
+    elif kind and not head_noted:
+        findings.append(
+            Finding(
+                "warning",
+                f"{field}.headGroupSpec.serviceType",
                 f"{kind} puts the head service ({head_ports}) and the serve service outside "
                 f"the cluster: {DASHBOARD_RISK}",
                 "remove it (ClusterIP) and expose Serve alone, through spec.serveService or an Ingress; "
-                + _note_fix("the RayService"),
+                + _note_fix(owner),
             )
         )
     kind = _outside(head_service.get("spec"))
@@ -163,9 +173,9 @@ def _rayservice_exposures(service: dict) -> list[Finding]:
         findings.append(
             Finding(
                 "warning",
-                "spec.rayClusterConfig.headGroupSpec.headService.spec.type",
+                f"{field}.headGroupSpec.headService.spec.type",
                 f"{kind} puts the head service ({head_ports}) outside the cluster: " + DASHBOARD_RISK,
-                "remove it, and reach the dashboard with kubectl port-forward; " + _note_fix("the RayService"),
+                "remove it, and reach the dashboard with kubectl port-forward; " + _note_fix(owner),
             )
         )
     kind = _outside(serve_service.get("spec"))
@@ -182,9 +192,9 @@ def _rayservice_exposures(service: dict) -> list[Finding]:
         findings.append(
             Finding(
                 "warning",
-                "spec.rayClusterConfig.headGroupSpec.enableIngress",
+                f"{field}.headGroupSpec.enableIngress",
                 f"KubeRay creates an Ingress to the dashboard ({DASHBOARD_PORT}; common/ingress.go): {DASHBOARD_RISK}",
-                "remove it, and reach the dashboard with kubectl port-forward; " + _note_fix("the RayService"),
+                "remove it, and reach the dashboard with kubectl port-forward; " + _note_fix(owner),
             )
         )
     return findings
@@ -277,8 +287,8 @@ def _ingress_exposure(ingress: dict) -> list[Finding]:
 
 
 def _head_outside(service: dict) -> list[str]:
-    """Where a RayService's own fields put its head (dashboard, GCS, Ray Client) beyond the cluster."""
-    head = ((service.get("spec") or {}).get("rayClusterConfig") or {}).get("headGroupSpec") or {}
+    """Where a RayService's (or RayJob's) own fields put its head (dashboard, GCS, Ray Client) beyond the cluster."""
+    head = cluster_spec(service).get("headGroupSpec") or {}
     where = []
     kind = _outside({"type": head.get("serviceType")})
     if kind:
@@ -304,14 +314,17 @@ def _documents_head_outside(documents: list[dict]) -> list[str]:
 
 
 def ray_auth(documents: list[dict]) -> list[Finding]:
-    """Ray's token auth (KubeRay's authOptions.mode: token) on every RayService. Without it, whoever reaches the
-    head's dashboard, GCS or Ray Client runs code in the cluster: a warning, since the pods may be out of
+    """Ray's token auth (KubeRay's authOptions.mode: token) on every RayService and RayJob. Without it, whoever
+    reaches the head's dashboard, GCS or Ray Client runs code in the cluster: a warning, since the pods may be out of
     everyone's reach; an error where the file itself puts the head outside the cluster, which no exposure note
-    excuses. A Service or Ingress of the file counts against every RayService in it."""
+    excuses. A Service or Ingress of the file counts against every RayService and RayJob in it."""
     findings = []
     beside = _documents_head_outside(documents)
-    for service in (d for d in documents if d.get("kind") == "RayService"):
-        options = ((service.get("spec") or {}).get("rayClusterConfig") or {}).get("authOptions")
+    for service in (d for d in documents if d.get("kind") in CLUSTER_KEYS):
+        if service.get("kind") == RAY_JOB and not cluster_spec(service):
+            continue  # a RayJob on the cluster a clusterSelector names: that cluster's manifest says
+        options = cluster_spec(service).get("authOptions")
+        field = f"{cluster_field(service)}.authOptions"
         if (options or {}).get("mode") == "token":
             continue
         state = _auth_state(options)
@@ -320,20 +333,20 @@ def ray_auth(documents: list[dict]) -> list[Finding]:
             findings.append(
                 Finding(
                     "error",
-                    AUTH_FIELD,
+                    field,
                     f"{state}, while {', '.join(outside)} puts the head outside the cluster: anyone who reaches "
                     f"the dashboard ({DASHBOARD_PORT}) can submit a job, that is run code in the cluster",
-                    f"set {AUTH_FIELD}: {{mode: token}} ({AUTH_HOW}), or keep the head inside the cluster",
+                    f"set {field}: {{mode: token}} ({AUTH_HOW}), or keep the head inside the cluster",
                 )
             )
         else:
             findings.append(
                 Finding(
                     "warning",
-                    AUTH_FIELD,
+                    field,
                     f"{state}: any pod that reaches the head's dashboard, GCS or Ray Client can run code in the "
                     "cluster",
-                    f"set {AUTH_FIELD}: {{mode: token}} ({AUTH_HOW})",
+                    f"set {field}: {{mode: token}} ({AUTH_HOW})",
                 )
             )
     return findings
