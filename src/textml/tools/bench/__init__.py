@@ -2,7 +2,8 @@
 
     make bench        # or: textml bench --seconds 15 --out benchmarks
 
-Four workloads (workloads.py, pairs.py), the first three against the raw engine doing the same decodes in process:
+Five workloads (workloads.py, pairs.py, corpus.py), the first three against the raw engine doing the same
+decodes in process:
 greedy      40-token prompts translated to 32 tokens, greedy: (b) a naive deployment, (c) textml /translate and
             its root route;
 seed        the seed's own path: summarize then translate with t5-small's settings (beam 4): (s) the seed's
@@ -11,7 +12,9 @@ documents   license texts translated sentence by sentence: textml /translate, do
             and the latency of a one-sentence request while a long document is translated;
 pairs       several models in one Translator replica (OPUS-MT- and NLLB-shaped): mixed load over three pairs
             against the same load on one model, NLLB in the mix, first-request load time (cold, cached,
-            reloaded) and memory per loaded model.
+            reloaded) and memory per loaded model;
+corpus      `textml batch translate` on Ray Data, Ray's start included, against the raw engine at its best on
+            the same sentences, then on two local Ray nodes (corpus.py).
 textml is the committed deploy/serve_config.yaml, deployed through the dashboard's REST API as `serve deploy`
 does, with the random model and the workload's pinned lengths in its user_config.
 """
@@ -23,8 +26,8 @@ from pathlib import Path
 
 import yaml
 
+from textml.tools.bench import corpus, pairs, raw, report
 from textml.tools.bench import documents as document_load
-from textml.tools.bench import pairs, raw, report
 from textml.tools.bench.budget import Budget
 from textml.tools.bench.workloads import DOCUMENTS, GREEDY, SEED, WORKLOADS, english_texts
 from textml.tools.load import Outcomes, closed_loop
@@ -52,9 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser):
     parser.add_argument(
         "--systems",
         nargs="+",
-        default=[*SYSTEMS, "documents", "pairs"],
-        choices=[*SYSTEMS, "documents", "pairs"],
-        help="what to load (default: all; documents and pairs are those workloads)",
+        default=[*SYSTEMS, "documents", "pairs", "corpus"],
+        choices=[*SYSTEMS, "documents", "pairs", "corpus"],
+        help="what to load (default: all; documents, pairs and corpus are those workloads)",
+    )
+    parser.add_argument(
+        "--corpus-sentences", type=int, default=2000, help="sentences the corpus workload translates (textml batch)"
     )
     parser.add_argument("--no-engine", action="store_true", help="skip the raw engine (a quick A/B of settings)")
     parser.add_argument("--budget", action="store_true", help="print each process's CPU per request under load")
@@ -216,6 +222,31 @@ def run(args: argparse.Namespace):
     texts = english_texts(tokenizer, 64)
     rows = [] if args.no_engine else engine_rows(model, texts, args.systems)
 
+    results, document_lines, pair_lines = [], [], []
+    if set(args.systems) - {"corpus"}:
+        results, document_lines, pair_lines = serve_workloads(args, model, tokenizer, texts)
+    corpus_lines = (
+        corpus.corpus_workload(base_config(args, model), model, args.corpus_sentences, tokenizer)
+        if "corpus" in args.systems
+        else []
+    )
+    sections = [
+        ("Raw engine", report.engine_table(rows) if rows else []),
+        ("Under load", report.load_table(results) if results else []),
+        ("Ratios", [f"- {line}" for line in ratios(rows, results)]),
+        ("Documents", document_lines),
+        ("Pairs", pair_lines),
+        ("Corpus", corpus_lines),
+    ]
+    report.write(out, sections, results, {w.name: w.title for w in WORKLOADS.values()})
+
+
+def base_config(args, model: str) -> dict:
+    return textml_config(args.config, model, args.set)
+
+
+def serve_workloads(args, model: str, tokenizer, texts: list[str]) -> tuple[list[Outcomes], list[str], list[str]]:
+    """The workloads sent to textml over Serve, on a cluster of the benchmark's own."""
     import ray
 
     from textml._ray import ray_auth_token, serve_rest_client, serve_rest_client_with_token
@@ -235,8 +266,8 @@ def run(args: argparse.Namespace):
     token = ray_auth_token()
     dashboard = f"http://127.0.0.1:{DASHBOARD_PORT}"
     client = serve_rest_client_with_token(dashboard, token) if token else serve_rest_client(dashboard)
-    base = textml_config(args.config, model, args.set)
-    results, sections, document_lines, pair_lines = [], [], [], []
+    base = base_config(args, model)
+    results, document_lines, pair_lines = [], [], []
     try:
         for workload in (GREEDY, SEED):
             chosen = [name for name, system in SYSTEMS.items() if system[1] is workload and name in args.systems]
@@ -268,14 +299,7 @@ def run(args: argparse.Namespace):
     finally:
         client.delete_applications()
         ray.shutdown()
-    sections = [
-        ("Raw engine", report.engine_table(rows) if rows else []),
-        ("Under load", report.load_table(results) if results else []),
-        ("Ratios", [f"- {line}" for line in ratios(rows, results)]),
-        ("Documents", document_lines),
-        ("Pairs", pair_lines),
-    ]
-    report.write(out, sections, results, {w.name: w.title for w in WORKLOADS.values()})
+    return results, document_lines, pair_lines
 
 
 def documents_workload(client, base: dict, model: str, tokenizer) -> list[str]:
