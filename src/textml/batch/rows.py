@@ -49,7 +49,8 @@ def text_of(row: dict, field: str) -> tuple[str | None, str | None]:
 
 def key_of(row: dict) -> str:
     """Which input row an input or output row is: a digest of its own fields (what textml batch added and
-    fields without a value left out). A rerun skips the input rows whose key is already in the output."""
+    fields without a value left out). A rerun skips the input rows whose key is already in the output, so two rows
+    with the same fields are one: after a stop that wrote one of them, the rerun skips the other (give rows an id)."""
     own = {name: value for name, value in row.items() if name not in ADDED_FIELDS and value is not None}
     canonical = json.dumps(own, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
