@@ -8,7 +8,7 @@ alike.
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Optional
 
@@ -23,7 +23,7 @@ from textml.engines.checkpoints import looks_like_a_path
 from textml.exceptions import NotServed
 from textml.languages.catalog import Catalog
 from textml.languages.codes import AUTO, language_code
-from textml.models.settings import SummarizerSettings, TranslatorSettings
+from textml.models.settings import ModelSettings, SummarizerSettings, TranslatorSettings
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +58,9 @@ class Totals:
     skipped: int = 0  # already in OUTPUT
     characters: int = 0
     seconds: float = 0
-    done_before: int = 0  # rows OUTPUT held when the run began
-    extra: dict = field(default_factory=dict)
 
 
-def user_config(job: BatchJob) -> dict:
+def user_config(job: BatchJob) -> ModelSettings:
     """The deployment's user_config from the Serve config, with --model applied (a local path made absolute: the
     actors may run elsewhere), validated."""
     config = serve_config.load(job.config)
@@ -77,14 +75,12 @@ def user_config(job: BatchJob) -> dict:
     settings = dict(entries[0].get("user_config") or {})
     if job.task == "translate" and "models" in settings and model is not None:
         del settings["models"]  # --model serves every pair, as `textml run --model` does
-    SETTINGS[job.task].model_validate(settings)
-    return settings
+    return SETTINGS[job.task].model_validate(settings)
 
 
-def checked_languages(job: BatchJob, settings: dict) -> tuple[str, Optional[str]]:
+def checked_languages(job: BatchJob, translator: TranslatorSettings) -> tuple[str, Optional[str]]:
     """The target and source as ISO codes, refused by name (ValueError, NotServed) before any work starts when
     the configured models don't serve them."""
-    translator = TranslatorSettings.model_validate(settings)
     target = language_code(job.language) if job.language else translator.target
     source = language_code(job.source) if job.source and job.source != AUTO else None
     catalog = Catalog.build(translator.served_models(), known_pairs)
@@ -124,8 +120,13 @@ def run(job: BatchJob) -> Totals:
     logger.info("%d files in, %d rows already out; %d actors", len(found), len(done), size)
     answered = read_lines(found).map_batches(
         worker,
-        fn_constructor_kwargs={**worker_options, "settings": settings, "done": ray.put(done), "tally": tally},
-        batch_size=job.batch_size or SETTINGS[job.task].model_validate(settings).max_batch_size,
+        fn_constructor_kwargs={
+            **worker_options,
+            "settings": settings.model_dump(),
+            "done": ray.put(done),
+            "tally": tally,
+        },
+        batch_size=job.batch_size or settings.max_batch_size,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=size),
         num_cpus=job.cpus_per_actor,
@@ -139,5 +140,4 @@ def run(job: BatchJob) -> Totals:
         skipped=counts.get("skipped", 0),
         characters=counts.get("characters", 0),
         seconds=time.monotonic() - started,
-        done_before=len(done),
     )

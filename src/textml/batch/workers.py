@@ -84,7 +84,7 @@ class RowWorker:
         skipped = 0
         for line, kind in zip(batch.column("line").to_pylist(), batch.column("kind").to_pylist(), strict=True):
             row, problem = parsed(line, kind)
-            if key_of(row) in self.done:
+            if self.done and key_of(row) in self.done:
                 skipped += 1
                 continue
             text = None
