@@ -43,6 +43,10 @@ def test_inline_tags_wrap_the_words_they_wrapped():
     )
 
 
+def test_text_before_the_first_tag_of_a_fragment_is_written_escaped():
+    assert rendered("a &lt;b and <b>x &amp; y</b> tail &lt; z") == "A &lt;B AND <b>X &amp; Y</b> TAIL &lt; Z"
+
+
 def test_blocks_split_sentences_and_whitespace_between_them_is_kept():
     page = "<ul>\n  <li>One <i>item</i></li>\n  <li>Two</li>\n</ul><div>Block<p>inner</p>tail</div>Line<br>next"
     markup = Markup(page)

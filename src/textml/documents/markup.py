@@ -376,7 +376,8 @@ class Markup:
                 self.root, encoding="unicode", doctype=doctype or None, include_meta_content_type=True
             )
         else:
-            written = (self.root.text or "") + "".join(
+            # The wrapper's own text is written as lxml writes any text: escaped ("a &lt;b" stays so).
+            written = html.escape(self.root.text or "", quote=False) + "".join(
                 lxml.html.tostring(child, encoding="unicode", with_tail=True, include_meta_content_type=True)
                 for child in self.root
             )
