@@ -2,6 +2,7 @@
 
 from textml import client
 client.translate_document("http://127.0.0.1:8000/summarize_translate", open("article.txt").read())
+client.translate_file("http://127.0.0.1:8000/summarize_translate", "talk.docx", "german")  # (bytes, "talk.de.docx")
 """
 
 import os
@@ -58,7 +59,12 @@ def call(url: str, route: str, body: dict, timeout_s: float = 600) -> dict:
         raise ClientError(f"nothing answers at {target}: start the service with `textml up`, or pass --url") from None
     except requests.Timeout:
         raise ClientError(f"no answer from {target} within {timeout_s:.0f} s") from None
-    if response.status_code != 200:
+    return answer_of(response, target)
+
+
+def answer_of(response: requests.Response, target: str) -> dict:
+    """A 2xx answer's JSON; ClientError with the service's message otherwise."""
+    if not response.ok:
         try:
             message = response.json()["error"]
         except (ValueError, KeyError, TypeError):
@@ -129,3 +135,43 @@ def summarize(url: str, text: str, min_length: Optional[int] = None, max_length:
 
 def summarize_translate(url: str, text: str, language: Optional[str] = None, source: Optional[str] = None) -> dict:
     return call(url, "/summarize-translate", {"text": text, **_language(language, source)})
+
+
+# A file job's status is asked this often while it runs.
+POLL_S = 0.5
+
+
+def translate_file(
+    url: str,
+    path: str,
+    language: Optional[str] = None,
+    source: Optional[str] = None,
+    progress: Optional[Callable[[dict], None]] = None,
+    timeout_s: float = 3600,
+) -> tuple[bytes, str]:
+    """A file translated by the service as a job (POST /documents, then its status until done): the translated
+    file's bytes and name. `progress` is told each status (its `progress` goes from 0 to 1)."""
+    base = url.rstrip("/")
+    fields = {name: value for name, value in (("language", language), ("source", source)) if value}
+    try:
+        with open(path, "rb") as file:
+            response = requests.post(f"{base}/documents", files={"file": file}, data=fields, timeout=600)
+        job = answer_of(response, f"{base}/documents")
+        give_up = time.monotonic() + timeout_s
+        while job["status"] not in ("done", "failed"):
+            if progress:
+                progress(job)
+            if time.monotonic() > give_up:
+                raise ClientError(f"the file was not translated within {timeout_s:.0f} s (job {job['id']})")
+            time.sleep(POLL_S)
+            job = answer_of(requests.get(f"{base}/documents/{job['id']}", timeout=60), f"{base}/documents")
+        if job["status"] == "failed":
+            raise ClientError(f"the file could not be translated: {job['error']}")
+        if progress:
+            progress(job)
+        result = requests.get(f"{base}/documents/{job['id']}/result", timeout=600)
+    except requests.ConnectionError:
+        raise ClientError(f"nothing answers at {base}: start the service with `textml up`, or pass --url") from None
+    if not result.ok:
+        answer_of(result, f"{base}/documents/{job['id']}/result")
+    return result.content, job["result_filename"]

@@ -15,6 +15,14 @@ MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024
 MAX_SMALL_BODY_BYTES = 64 * 1024
 
 
+# A file to translate (POST /documents, DeepL's /v2/document, LibreTranslate's /translate_file): its size, and the
+# characters of text it may hold (the text of a 20 MiB .docx is far less than its zipped XML).
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_CHARS = 1_000_000
+# What a multipart upload adds to its file: the other fields and the parts' headers.
+MULTIPART_ALLOWANCE_BYTES = 64 * 1024
+FILE_ROUTES = ("/documents", "/v2/document", "/libretranslate/translate_file")
+
 # DeepL's API takes up to 50 texts in one request; its clients send them so.
 MAX_DEEPL_TEXTS = 50
 # The routes of the APIs of other services, which take lists of texts: their bodies may be as large as a batch.
@@ -23,4 +31,7 @@ LIST_ROUTES = ("/batch", "/libretranslate/translate", "/v2/translate")
 
 def text_body_limit(path: str) -> int:
     """The body size a request to text_ml_app's route `path` may have."""
-    return MAX_BATCH_BODY_BYTES if path.rstrip("/").endswith(LIST_ROUTES) else MAX_TEXT_BODY_BYTES
+    route = path.rstrip("/")
+    if route.endswith(FILE_ROUTES):
+        return MAX_FILE_BYTES + MULTIPART_ALLOWANCE_BYTES
+    return MAX_BATCH_BODY_BYTES if route.endswith(LIST_ROUTES) else MAX_TEXT_BODY_BYTES

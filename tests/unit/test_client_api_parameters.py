@@ -7,6 +7,7 @@ from starlette.testclient import TestClient
 
 from textml.documents.markup import Tags
 from textml.transport.dependencies import text_service
+from textml.transport.documents import file_jobs
 from textml.transport.errors import Refusal, dialect_of
 from textml.transport.rest import api
 
@@ -34,10 +35,12 @@ class Service:
 @pytest.fixture(scope="module")
 def client():
     api.dependency_overrides[text_service] = Service
+    api.dependency_overrides[file_jobs] = Service
     try:
         yield TestClient(api, root_path=PREFIX, raise_server_exceptions=True)
     finally:
         api.dependency_overrides.pop(text_service)
+        api.dependency_overrides.pop(file_jobs)
 
 
 def reached(client: TestClient, path: str, **request) -> tuple:
@@ -79,13 +82,23 @@ def test_deepl_reads_repeated_form_fields_lists_and_tag_names(client):
         (f"{LIBRETRANSLATE}/translate", {"data": {"target": "de"}}, 400, {"error": "q: Field required"}),
         (f"{LIBRETRANSLATE}/translate", {"json": {"q": " ", "target": "de"}}, 400, None),
         (f"{LIBRETRANSLATE}/translate", {"content": b"{", "headers": {"Content-Type": "application/json"}}, 400, None),
-        (f"{LIBRETRANSLATE}/translate_file", {"data": {}}, 403, None),
+        (f"{LIBRETRANSLATE}/translate_file", {"data": {"target": "de"}}, 400, None),
+        (f"{LIBRETRANSLATE}/translate_file", {"files": {"file": ("a.txt", b"Hi.")}}, 400, None),
         (f"{DEEPL}/translate", {"json": {"text": ["a"]}}, 400, {"message": "target_lang: Field required"}),
         (f"{DEEPL}/translate", {"json": {"text": ["a"], "target_lang": "DE", "formality": "less"}}, 400, None),
         (f"{DEEPL}/translate", {"json": {"text": ["a"], "target_lang": "DE", "glossary_id": "g"}}, 400, None),
         (f"{DEEPL}/translate", {"json": {"text": ["a"] * 51, "target_lang": "DE"}}, 400, None),
         (f"{DEEPL}/translate", {"json": {"text": ["a" * 100_001], "target_lang": "DE"}}, 413, None),
-        (f"{DEEPL}/document", {"data": {"target_lang": "DE"}}, 501, None),
+        (f"{DEEPL}/document", {"data": {"target_lang": "DE"}}, 400, None),
+        (f"{DEEPL}/document", {"files": {"file": ("a.txt", b"Hi.")}}, 400, {"message": "target_lang: Field required"}),
+        (
+            f"{DEEPL}/document",
+            {"data": {"target_lang": "DE", "output_format": "pdf"}, "files": {"file": ("a.txt", b"")}},
+            400,
+            None,
+        ),
+        (f"{PREFIX}/documents", {"data": {"language": "de"}}, 422, {"error": "file: Field required"}),
+        (f"{PREFIX}/documents", {"files": {"file": ("a.txt", b"Hi.")}, "data": {"language": "xx-nope"}}, 422, None),
         (f"{DEEPL}/nothing", {"data": {}}, 404, {"message": "Not Found"}),
     ],
 )
@@ -96,6 +109,19 @@ def test_refusals_in_each_apis_words(client, path, request_, status, error):
     assert set(response.json()) == {field} and response.json()[field]
     if error:
         assert response.json() == error
+
+
+def test_each_files_route_reaches_the_jobs_with_the_file_and_languages(client):
+    upload = {"file": ("talk.txt", b"Hello.", "text/plain")}
+    expected = ("submit", ("talk.txt", b"Hello.", "de", "en"))
+    assert reached(client, f"{PREFIX}/documents", files=upload, data={"language": "German", "source": "en"}) == expected
+    assert (
+        reached(client, f"{DEEPL}/document", files=upload, data={"target_lang": "DE", "source_lang": "EN"}) == expected
+    )
+    form = {"target": "de", "source": "en", "api_key": "k"}
+    assert reached(client, f"{LIBRETRANSLATE}/translate_file", files=upload, data=form) == expected
+    named = reached(client, f"{DEEPL}/document", files=upload, data={"target_lang": "DE", "filename": "x.md"})
+    assert named == ("submit", ("x.md", b"Hello.", "de", None))
 
 
 def test_deepl_usage_by_get_and_post(client):

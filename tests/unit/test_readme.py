@@ -16,6 +16,8 @@ def test_every_service_example_is_found_with_its_promise():
         "",
         "",
         '{"translatedText":"<p>Es war die <b>beste</b> ...</p>"}',
+        "the job: its id, status and progress (JSON)",
+        "the translated file's path (Markdown, as the source), after a progress bar; a .docx takes the same command",
         '{"translation":"...","language":"french","source":"de","pivot":"en","segments":[...]}'
         "   (with the models above)",
     ]

@@ -11,7 +11,7 @@ from textml.engines.checkpoints import DEFAULT_MODEL
 
 # The deployment names of KubeRay's RayService samples, so users' configs keep working.
 APPS = {
-    "text_ml_app": ("textml.text_ml:app", "/summarize_translate", {"Translator", "Summarizer"}),
+    "text_ml_app": ("textml.text_ml:app", "/summarize_translate", {"Translator", "Summarizer", "DocumentJobs"}),
     "fruit_app": ("textml.fruit:deployment_graph", "/fruit", {"MangoStand", "OrangeStand", "PearStand", "FruitMarket"}),
     "math_app": ("textml.calc:serve_dag", "/calc", {"Adder", "Multiplier", "Router"}),
 }
@@ -64,9 +64,10 @@ def test_local_variant_points_every_model_deployment_at_a_directory(tmp_path):
     config = ServeDeploySchema.model_validate(yaml.safe_load(output.read_text()))
     assert config.http_options.port == 9999
     [text_ml] = [a for a in config.applications if a.name == "text_ml_app"]
-    assert {d.name: d.user_config["model"] for d in text_ml.deployments} == {
+    assert {d.name: d.user_config.get("model") for d in text_ml.deployments} == {
         "Translator": "/models/t5-small",
         "Summarizer": "/models/t5-small",
+        "DocumentJobs": None,
     }
 
 

@@ -1,10 +1,12 @@
 """text_ml_app: a text is summarized, and the summary translated; or a text translated, in any language pair
-the configured models serve.
+the configured models serve; or a file translated, as a job.
 
-Two model deployments, Summarizer and Translator. Translator is also the ingress: the FastAPI routes
-(transport/rest.py) and gRPC methods (transport/grpc_servicer.py) run in its replicas and call its
-TextService, so a translation takes no hop between replicas and summarize-then-translate one (each hop costs
-throughput: docs/benchmarks.md).
+Two model deployments, Summarizer and Translator, and DocumentJobs, the book of file jobs. Translator is also the
+ingress: the FastAPI routes (transport/rest.py) and gRPC methods (transport/grpc_servicer.py) run in its replicas
+and call its TextService, so a translation takes no hop between replicas and summarize-then-translate one (each
+hop costs throughput: docs/benchmarks.md). A file is translated by the ingress replica that took it; its job's
+state lives in DocumentJobs (one replica), so its status and result answer from any ingress replica
+(service/files.py).
 """
 
 import asyncio
@@ -22,6 +24,8 @@ from textml.languages.codes import language_code
 from textml.models.deployment import ModelDeployment, QueuedEngine
 from textml.models.documents import Summarized, Translated, summarize_text, translate_through
 from textml.models.settings import SummarizerSettings, TranslatorSettings
+from textml.service.files import FileJobs
+from textml.service.jobs import JobBook, JobSettings
 from textml.service.text_service import TextService
 from textml.transport import rest
 from textml.transport.grpc_servicer import TextMLServicer
@@ -49,15 +53,23 @@ class Summarizer(ModelDeployment):
         )
 
 
+# One replica: the jobs live in its memory (a replica that restarts has lost them: their status answers 404).
+@serve.deployment(num_replicas=1, max_ongoing_requests=1000, ray_actor_options={"num_cpus": 0}, user_config={})
+class DocumentJobs(JobBook):
+    def reconfigure(self, config: dict):
+        self.configure(JobSettings.model_validate(config))
+
+
 @serve.deployment(user_config={"language": "french"})
 @serve.ingress(rest.api)
 class Translator(ModelDeployment, TextMLServicer):
     settings_type = TranslatorSettings
 
-    def __init__(self, summarizer: DeploymentHandle):
+    def __init__(self, summarizer: DeploymentHandle, jobs: DeploymentHandle):
         super().__init__()
         self.catalog: Catalog | None = None
         self.service = TextService(summarizer, translator=self)
+        self.files = FileJobs(self.service, jobs)
         # Who may call: the keys file TEXTML_API_KEYS_FILE names, if any (access/gate.py).
         self.gate = Gate.from_environment()
 
@@ -99,7 +111,7 @@ class Translator(ModelDeployment, TextMLServicer):
         return self.queue_for(await self.engine_for(checkpoint))
 
 
-app = Translator.bind(Summarizer.bind())
+app = Translator.bind(Summarizer.bind(), DocumentJobs.bind())
 
 
 # The deployments that load a model (serve_config.model_deployments finds them in a config by these).

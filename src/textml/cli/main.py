@@ -82,14 +82,38 @@ def show(args, result: dict, field: str):
     print(json.dumps(result, ensure_ascii=False) if args.json else result[field])
 
 
+# Files that are text to read as it is: translated to stdout unless --out names a file to write.
+TEXT_FILES = (".txt", "")
+
+
 def cmd_translate(args) -> int:
     from textml import client
     from textml.cli import progress
 
+    if args.out is not None or (args.file is not None and Path(args.file).suffix.lower() not in TEXT_FILES):
+        return translate_file(args)
     text = input_text(args)
     with progress.characters(len(text), "translating") as advance:
         result = client.translate_document(args.url, text, args.language, advance, args.source)
     show(args, result, "translation")  # after the bar is gone: stdout carries the translation alone
+    return 0
+
+
+def translate_file(args) -> int:
+    """The file translated by the service as a job, written to --out (or beside it, the language's code before
+    its extension), with the job's progress."""
+    from textml import client
+    from textml.cli import progress
+
+    if args.file is None or args.text is not None:
+        raise ValueError("--out writes a translated file: give the file with --file, and no text")
+    with progress.fraction("translating " + Path(args.file).name) as advance:
+        data, name = client.translate_file(
+            args.url, args.file, args.language, args.source, lambda job: advance(job["progress"])
+        )
+    out = Path(args.out) if args.out else Path(args.file).with_name(name)
+    out.write_bytes(data)
+    print(f"translated {args.file} into {out} ({len(data):,} bytes)")
     return 0
 
 
@@ -268,7 +292,13 @@ def parser() -> argparse.ArgumentParser:
             'textml translate "It was the best of times" --language german',
             'textml translate "Das ist ein kleines Haus." --language en --source de',
             "textml translate --file article.txt --json",
+            "textml translate --file talk.docx --language german --out talk.de.docx",
         ),
+    )
+    translate.add_argument(
+        "--out",
+        help="write the translated file here: any --file (.docx .pptx .odt .md .html .srt .txt) comes back in its own "
+        "format (default for a file that is not .txt: its name with the language's code, e.g. talk.de.docx)",
     )
     translate.add_argument(
         "--language", help="the target: a name or ISO 639-1 code, e.g. german or de (default: the configured one)"

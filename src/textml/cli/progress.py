@@ -149,6 +149,26 @@ def characters(
 
 
 @contextmanager
+def fraction(
+    description: str,
+    console: Console = CONSOLE,
+    clock: Callable[[], float] = time.monotonic,
+    every_s: Optional[float] = None,
+) -> Iterator[Callable[[float], None]]:
+    """Progress the service reports as a fraction (a file job's); the function it gives sets it, 0 to 1."""
+    scale = 100
+    if not console.is_terminal:
+        lines = Lines(description, scale, unit="percent", stream=console.file, clock=clock, every_s=every_s)
+        with lines.periodically():
+            yield lambda share: lines.advance(max(0, round(share * scale) - lines.done))
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+    with _bar(console, *columns) as bar:
+        task = bar.add_task(description, total=scale)
+        yield lambda share: bar.update(task, completed=round(share * scale))
+
+
+@contextmanager
 def waiting(
     description: str,
     console: Console = CONSOLE,

@@ -291,3 +291,20 @@ EXAMPLES: dict[type[Body], dict[str, dict]] = {
     },
     DetectRequest: {"german": {"summary": "a German sentence", "value": {"text": GERMAN_TEXT}}},
 }
+
+
+class DocumentJob(BaseModel):
+    """A file's translation job: POST /documents answers it, GET /documents/{id} tells how far it is."""
+
+    id: str = Field(description="the job's id: GET /documents/{id}, and /documents/{id}/result once done")
+    status: Literal["queued", "translating", "done", "failed"]
+    progress: float = Field(description="the share of the file's text translated, 0 to 1")
+    filename: str = Field(description="the file's name, as uploaded")
+    result_filename: str = Field(description="the translated file's name: the language's code before the extension")
+    media_type: str = Field(description="the file's (and its translation's) media type")
+    language: str = Field(description="the target's ISO 639-1 code")
+    source: str = Field(description="the file's language: as given, or detected on its text")
+    characters: int = Field(description="the characters of text the file holds (what its key was charged)")
+    error: Optional[str] = Field(description="why the job failed (status failed)")
+    created: float = Field(description="when the file was taken, in seconds since the epoch")
+    expires: Optional[float] = Field(description="when the result is removed, once the job has ended")

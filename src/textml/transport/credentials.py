@@ -21,6 +21,17 @@ SCHEMES = ("bearer", "deepl-auth-key")
 KEY_PARAMETERS = ("api_key", "auth_key")
 # What answers without a key: the API's documentation and its assets.
 OPEN_ROUTES = ("/docs", "/redoc", "/openapi.json", "/static-offline-docs", "/libretranslate/frontend/settings")
+# And what a browser GETs by a link, which carries no header: the page, and a file job's status and result (its
+# id, 128 random bits, is the capability, as with LibreTranslate's download links).
+OPEN_PAGES = ("/",)
+OPEN_LINKS = ("/documents/", "/libretranslate/download_file/")
+
+
+def open_route(scope: Scope) -> bool:
+    route = route_of(scope)
+    if route.startswith(OPEN_ROUTES):
+        return True
+    return scope["method"] in ("GET", "HEAD") and (route in OPEN_PAGES or route.startswith(OPEN_LINKS))
 
 
 def from_authorization(value: str | None) -> str | None:
@@ -72,7 +83,7 @@ class RequireKeys:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send):
         gate = replica_gate() if scope["type"] == "http" else None
-        if gate is None or not gate.required or route_of(scope).startswith(OPEN_ROUTES):
+        if gate is None or not gate.required or open_route(scope):
             return await self.app(scope, receive, send)
         try:
             presented = from_headers(scope["headers"])

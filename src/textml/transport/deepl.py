@@ -8,7 +8,11 @@ POST translate         text (a list), target_lang (DeepL's codes: DE, EN-GB, EN-
 GET  languages         ?type=source|target -> [{language, name, supports_formality (targets)}]
 GET  usage             {character_count, character_limit}: the key's characters in the last minute and its limit a
                        minute; without keys, the characters this replica translated, and no limit
-POST document          refused (501): send a document's text to translate
+POST document          multipart: file, target_lang, source_lang, filename, output_format (the file's own only)
+                       -> {document_id, document_key}: a file job (transport/documents.py)
+POST document/{id}     document_key -> {document_id, status (queued, translating, done, error), seconds_remaining,
+                       billed_characters (done), error_message (error)}
+POST document/{id}/result  document_key -> the translated file; 503 until it is done (DeepL's clients wait)
 
 Parameters come as a form, JSON or the query string; the key comes as `Authorization: DeepL-Auth-Key KEY`
 (or the older `auth_key` parameter) where keys are required, and is ignored where they are not. A key over its
@@ -24,6 +28,7 @@ used by the models.
 from typing import Annotated, Literal, Optional
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from textml.access.gate import CALLER
@@ -35,6 +40,7 @@ from textml.service.schema import LanguageCode, TextOrBlank, texts_within_limit
 from textml.service.text_service import TextService
 from textml.transport.bodies import parameters
 from textml.transport.dependencies import Service
+from textml.transport.documents import Files, file_bytes, file_response
 from textml.transport.errors import Refusal
 
 # DeepL's clients join their paths ("v2/translate") to the server URL as a browser joins a link, so a URL without
@@ -63,23 +69,15 @@ DeepLTexts = Annotated[
 LISTS = ("text", "ignore_tags", "splitting_tags", "non_splitting_tags")
 
 
-class TranslateParameters(BaseModel):
+class ModelOptions(BaseModel):
+    """What DeepL's translate and document requests share: the target and the options the models may lack."""
+
     # DeepL's clients add parameters as DeepL adds them (model_type, custom instructions): not refused.
     model_config = ConfigDict(extra="ignore")
-    text: DeepLTexts
     target_lang: LanguageCode
     source_lang: Optional[LanguageCode] = None
-    tag_handling: Optional[Literal["html", "xml"]] = None
-    ignore_tags: TagNames = frozenset()
-    splitting_tags: TagNames = frozenset()
-    non_splitting_tags: TagNames = frozenset()
-    outline_detection: bool = True
-    split_sentences: Literal["0", "1", "nonewlines"] = "1"
-    preserve_formatting: bool = False
     formality: Literal["default", "more", "less", "prefer_more", "prefer_less"] = "default"
     glossary_id: Optional[str] = None
-    context: Optional[str] = None
-    show_billed_characters: bool = False
 
     def refused(self) -> Optional[str]:
         """Why DeepL's service would translate this and textml's models can't, if so."""
@@ -91,6 +89,19 @@ class TranslateParameters(BaseModel):
         if self.glossary_id:
             return "glossaries are not served here; leave out glossary_id"
         return None
+
+
+class TranslateParameters(ModelOptions):
+    text: DeepLTexts
+    tag_handling: Optional[Literal["html", "xml"]] = None
+    ignore_tags: TagNames = frozenset()
+    splitting_tags: TagNames = frozenset()
+    non_splitting_tags: TagNames = frozenset()
+    outline_detection: bool = True
+    split_sentences: Literal["0", "1", "nonewlines"] = "1"
+    preserve_formatting: bool = False
+    context: Optional[str] = None
+    show_billed_characters: bool = False
 
 
 class Usage:
@@ -177,6 +188,67 @@ for method in ("get", "post"):
     route("/usage", summary="Characters translated", operation_id=f"deepl_usage_{method}")(usage)
 
 
-@router.post("/document", summary="Not served: translate a document's text with /translate")
-async def document():
-    raise Refusal(501, "document translation is not served here; send the document's text to /v2/translate")
+class DocumentParameters(ModelOptions):
+    filename: Optional[str] = None
+    output_format: Optional[str] = None
+
+    def refused_for(self, filename: str) -> Optional[str]:
+        if self.output_format and self.output_format.lower().lstrip(".") != filename.rsplit(".", 1)[-1].lower():
+            return f"output_format {self.output_format!r} is not served: a file comes back in its own format"
+        return self.refused()
+
+
+class DocumentKey(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    document_key: str
+
+
+# DeepL's words for a job's status.
+STATUSES = {"queued": "queued", "translating": "translating", "done": "done", "failed": "error"}
+
+
+@router.post("/document", summary="Translate a document (a job: its id and key)")
+async def document(request: Request, files: Files) -> dict:
+    given = await parameters(request)
+    upload = given.pop("file", None)
+    if not hasattr(upload, "read"):
+        raise Refusal(400, "file: send the document as the multipart field `file`")
+    asked = DocumentParameters.model_validate(given)
+    filename, data = await file_bytes(upload)
+    filename = asked.filename or filename
+    if why := asked.refused_for(filename):
+        raise Refusal(400, why)
+    view = await files.submit(filename, data, asked.target_lang, asked.source_lang)
+    return {"document_id": view["id"], "document_key": view["key"]}
+
+
+async def keyed_job(document_id: str, request: Request, files: Files) -> dict:
+    """The job `document_id` for the document_key the request sends: 404 for either unknown, as DeepL answers."""
+    key = DocumentKey.model_validate(await parameters(request)).document_key
+    view = await files.status(document_id, key)
+    if view is None:
+        raise Refusal(404, f"document {document_id!r} not found: its id or document_key is wrong, or it was removed")
+    return view
+
+
+@router.post("/document/{document_id}", summary="A document's translation status")
+async def document_status(document_id: str, request: Request, files: Files) -> dict:
+    view = await keyed_job(document_id, request, files)
+    answer = {"document_id": document_id, "status": STATUSES[view["status"]]}
+    if view["status"] == "done":
+        answer["billed_characters"] = view["characters"]
+    elif view["status"] == "failed":
+        answer["error_message"] = view["error"]
+    else:
+        answer["seconds_remaining"] = None
+    return answer
+
+
+@router.post("/document/{document_id}/result", summary="A translated document", response_class=Response)
+async def document_result(document_id: str, request: Request, files: Files) -> Response:
+    view = await keyed_job(document_id, request, files)
+    if view["status"] == "failed":
+        raise Refusal(400, f"the document's translation failed: {view['error']}")
+    if view["status"] != "done":
+        raise Refusal(503, "document not ready: its status is not yet done", headers={"Retry-After": "1"})
+    return file_response(await files.result(document_id))

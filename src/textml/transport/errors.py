@@ -18,9 +18,13 @@ from starlette.responses import JSONResponse
 
 from textml.access.gate import Unauthorized
 from textml.access.quotas import QuotaExceeded, QuotaStoreUnavailable
+from textml.documents.files import BrokenFile, UnsupportedFile
 from textml.documents.markup import MarkupError
 from textml.engines.families import TaskNotServed
 from textml.exceptions import DeadlineExceeded, EngineFailure, ModelLoadError, NotServed
+from textml.limits import MAX_FILE_BYTES, MULTIPART_ALLOWANCE_BYTES
+from textml.service.files import FileTooLarge
+from textml.service.jobs import JobsFull
 from textml.service.schema import TOO_LONG
 from textml.transport.paths import route_of
 
@@ -139,6 +143,8 @@ def invalid_body(errors: Sequence[dict], field_names: Sequence[str] = (), body: 
 
 
 def too_large(size: int | str, limit: int) -> Refusal:
+    if limit == MAX_FILE_BYTES + MULTIPART_ALLOWANCE_BYTES:
+        return Refusal(413, f"body is {size} bytes; a file may have {MAX_FILE_BYTES} bytes (20 MiB) at most")
     return Refusal(413, f"body is {size} bytes; the limit is {limit}")
 
 
@@ -172,6 +178,14 @@ def refusal_for(error: Exception) -> Refusal | None:
         return retry_later(error)
     if isinstance(error, MarkupError):  # format html or xml, and the text can't be read as such
         return Refusal(400, str(error))
+    if isinstance(error, UnsupportedFile):
+        return Refusal(415, str(error))
+    if isinstance(error, BrokenFile):
+        return Refusal(400, str(error))
+    if isinstance(error, FileTooLarge):
+        return Refusal(413, str(error))
+    if isinstance(error, JobsFull):
+        return Refusal(503, str(error), grpc.StatusCode.UNAVAILABLE, {"Retry-After": "60"})
     if isinstance(error, (NotServed, TaskNotServed)):  # a language or pair the configured models don't translate
         return Refusal(422, str(error))
     if isinstance(error, ModelLoadError):  # a configured model that failed to load when first asked for
@@ -197,6 +211,10 @@ REFUSED = (
     QuotaExceeded,
     QuotaStoreUnavailable,
     MarkupError,
+    UnsupportedFile,
+    BrokenFile,
+    FileTooLarge,
+    JobsFull,
     NotServed,
     TaskNotServed,
     ModelLoadError,

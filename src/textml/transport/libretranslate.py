@@ -6,7 +6,10 @@ POST translate        q (a string or a list), source (a code or "auto"), target,
 POST detect           q -> [{confidence (0-100), language}], best first
 GET  languages        [{code, name, targets}]
 GET  frontend/settings  the limits and features its web page and some clients read (charLimit, keyRequired...)
-POST translate_file   refused (403, as LibreTranslate answers with file translation turned off)
+POST translate_file   multipart: file, source, target -> {translatedFileUrl}: a file job (transport/documents.py),
+                      answered once the file is translated, or after WAIT_S with the URL all the same
+GET  download_file/{id}/{name}  the translated file, waiting up to WAIT_S for it to be done (no key needed: the id is
+                      the capability)
 POST suggest          refused (403, as LibreTranslate answers with suggestions turned off)
 
 Parameters come as a form (LibreTranslate's own clients send one, even for GET), JSON or the query string.
@@ -16,19 +19,25 @@ keys are required (transport/credentials.py), and ignored where they are not.
 """
 
 from typing import Annotated, Optional, Union
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from textml.documents.files.formats import extensions
 from textml.languages.codes import AUTO, language_name
 from textml.limits import MAX_TEXT_CHARS
 from textml.service.schema import LanguageCode, SourceChoice, SourceText, TextFormat, Texts
 from textml.transport.bodies import parameters
 from textml.transport.credentials import replica_gate
 from textml.transport.dependencies import Service
+from textml.transport.documents import Files, file_bytes, file_response, unknown
 from textml.transport.errors import Refusal
 
 PREFIX = "/libretranslate"
+# How long translate_file and download_file wait for a file's job: within Serve's request timeout (60 s).
+WAIT_S = 45
 router = APIRouter(prefix=PREFIX, tags=["LibreTranslate's API"])
 
 
@@ -44,6 +53,11 @@ class TranslateParameters(Parameters):
     target: LanguageCode
     format: TextFormat = "text"
     alternatives: Annotated[int, Field(ge=0, le=3)] = 0
+
+
+class FileParameters(Parameters):
+    source: SourceChoice = AUTO
+    target: LanguageCode
 
 
 class DetectParameters(Parameters):
@@ -95,9 +109,30 @@ async def languages(service: Service) -> list[dict]:
     return [entry.model_dump() for entry in service.languages()]
 
 
-@router.post("/translate_file", summary="Not served: translate a file's text with /translate")
-async def translate_file():
-    raise Refusal(403, "file translation is not served here; send the file's text to /translate")
+@router.post("/translate_file", summary="Translate a file: the URL of its translation")
+async def translate_file(request: Request, files: Files) -> dict:
+    given = await parameters(request)
+    upload = given.pop("file", None)
+    if not hasattr(upload, "read"):
+        raise Refusal(400, "file: send the file as the multipart field `file`")
+    asked = FileParameters.model_validate(given)
+    filename, data = await file_bytes(upload)
+    view = await files.submit(filename, data, asked.target, asked.source)
+    await files.ended(view["id"], WAIT_S)
+    base = str(request.base_url).rstrip("/")
+    return {"translatedFileUrl": f"{base}{PREFIX}/download_file/{view['id']}/{quote(view['result_filename'])}"}
+
+
+@router.get("/download_file/{id}/{name}", summary="A translated file", response_class=Response)
+async def download_file(id: str, name: str, files: Files) -> Response:
+    view = await files.ended(id, WAIT_S)
+    if view is None:
+        raise unknown(id)
+    if view["status"] == "failed":
+        raise Refusal(400, f"the file could not be translated: {view['error']}")
+    if view["status"] != "done":
+        raise Refusal(503, f"the file is still being translated ({view['progress']:.0%}); ask again")
+    return file_response(await files.result(id))
 
 
 @router.post("/suggest", summary="Not served: suggestions are not taken")
@@ -116,8 +151,8 @@ async def settings(service: Service) -> dict:
         "apiKeys": keys,
         "keyRequired": keys,
         "suggestions": False,
-        "filesTranslation": False,
-        "supportedFilesFormat": [],
+        "filesTranslation": True,
+        "supportedFilesFormat": extensions(),
         "language": {
             "source": {"code": AUTO, "name": "Auto Detect"},
             "target": {"code": target, "name": language_name(target)},

@@ -8,6 +8,9 @@ POST /summarize-translate      {text, language?, source?} -> {summary, translati
 ... and each of the three with /batch: {texts: [...], ...} -> lists, in order
 GET  /languages                [{code, name, targets}]: the languages the configured models translate
 POST /detect                   {text} -> [{language, confidence}], best first
+POST /documents (multipart)    a file to translate, as a job; GET /documents/{id}, /documents/{id}/result
+                               (transport/documents.py)
+GET  /                         the web page: text, files, the languages served (transport/page.html)
 GET  /docs, /openapi.json      the API's documentation (offline) and its schema
 /libretranslate/...            LibreTranslate's API (transport/libretranslate.py)
 /deepl/v2/... (and /v2/...)    DeepL's API v2 (transport/deepl.py)
@@ -18,10 +21,12 @@ but for a text/plain one at the root route: that is the text itself. Each reques
 While the model has random weights (`textml model random`), every answer carries `X-Textml-Model: random-weights`.
 """
 
+from functools import cache
+from importlib import resources
 from typing import Annotated
 
 from fastapi import Body, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi_offline import FastAPIOffline
 
 from textml.service.schema import (
@@ -47,7 +52,7 @@ from textml.service.schema import (
     TranslationBatch,
 )
 from textml.service.text_service import TextService
-from textml.transport import deepl, libretranslate
+from textml.transport import deepl, documents, libretranslate
 from textml.transport.bodies import JsonBodies, LimitBodySize
 from textml.transport.credentials import RequireKeys
 from textml.transport.deadlines import RequestDeadline
@@ -70,7 +75,7 @@ OTHER_APIS = (libretranslate.PREFIX, *deepl.PREFIXES)
 api.add_middleware(RequireKeys, parameter_routes=OTHER_APIS)
 api.add_middleware(LimitBodySize)
 api.add_middleware(RequestDeadline)
-api.add_middleware(JsonBodies, text_routes=("/",), own_bodies=OTHER_APIS)
+api.add_middleware(JsonBodies, text_routes=("/",), own_bodies=(*OTHER_APIS, documents.router.prefix))
 api.add_middleware(MarksRandomWeights)
 api.add_middleware(SlashInsensitive)
 
@@ -82,6 +87,7 @@ async def refuse(request: Request, error: Exception):
 for refused in REFUSED:
     api.add_exception_handler(refused, refuse)
 
+api.include_router(documents.router)
 # The APIs of other services, each a router of its own (their docs: the modules).
 api.include_router(libretranslate.router)
 for prefix in deepl.PREFIXES:
@@ -118,6 +124,16 @@ async def summarize_then_translate(
 ) -> str:
     [result] = await service.summarize_translate([text])
     return result.translation
+
+
+@cache
+def page_html() -> str:
+    return (resources.files("textml.transport") / "page.html").read_text(encoding="utf-8")
+
+
+@api.get("/", response_class=HTMLResponse, summary="The web page: translate a text or a file, summarize a text")
+async def page() -> HTMLResponse:
+    return HTMLResponse(page_html())
 
 
 @api.post("/translate")
