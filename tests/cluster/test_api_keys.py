@@ -112,6 +112,28 @@ def test_missing_and_unknown_keys_are_refused_in_each_apis_words(guarded, keys):
     assert requests.get(f"{API}/docs", timeout=30).status_code == 200
 
 
+def test_files_need_a_key_to_upload_and_their_id_to_be_fetched_from_either_replica(guarded, keys):
+    page = requests.get(f"{API}/", timeout=30)
+    assert page.status_code == 200 and 'id="api-key"' in page.text, "the page answers without a key"
+    upload = {"file": ("talk.txt", f"{TEXT}\n".encode())}
+    refused = requests.post(f"{API}/documents", files=upload, data={"language": "de"}, timeout=30)
+    assert refused.status_code == 401 and "API key" in refused.json()["error"]
+    over = requests.post(
+        f"{API}/documents", files={"file": ("big.txt", b"x" * 150)}, headers={"X-API-Key": keys["chars"]}, timeout=30
+    )
+    assert over.status_code == 413 and "characters" in over.json()["error"], "a file over a quota: refused at once"
+    job = requests.post(
+        f"{API}/documents", files=upload, data={"language": "de"}, headers={"X-API-Key": keys["open"]}, timeout=30
+    ).json()
+    # Two ingress replicas: the status and the result answer from either, without a key (the id is the capability).
+    seconds_until(
+        lambda: requests.get(f"{API}/documents/{job['id']}", timeout=30).json()["status"] == "done", 60, "the job"
+    )
+    answers = [requests.get(f"{API}/documents/{job['id']}/result", timeout=30) for _ in range(8)]
+    assert {answer.status_code for answer in answers} == {200}
+    assert answers[0].text == f"{translate({'X-API-Key': keys['open']}).json()['translation']}\n"
+
+
 def test_a_quota_holds_across_two_replicas(guarded, keys):
     """60 requests a minute: of 90 sent at once, at most 66 pass (each replica would pass 60 on its own)."""
     if not guarded.redis_url:

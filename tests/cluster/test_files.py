@@ -225,6 +225,25 @@ def test_a_bad_file_is_refused_by_name_and_the_service_keeps_serving(cluster, na
     assert translated(PARAGRAPHS[0])
 
 
+def test_random_and_cut_files_of_every_format_get_a_4xx_or_a_job_that_ends(cluster):
+    """Never a 500, never a job that hangs: random bytes and every file above cut in half, named as each format."""
+    files = {"docx": word_file(), "pptx": slides_file(), "odt": odt_file(), "md": MARKDOWN, "srt": SUBTITLES}
+    files["html"] = PAGE
+    random = bytes(range(256)) * 8
+    jobs = []
+    for extension, data in files.items():
+        for name, body in ((f"cut.{extension}", data[: len(data) // 2]), (f"random.{extension}", random)):
+            response = upload(name, body, language="de", source="en")
+            assert response.status_code in (202, 400), (name, response.status_code, response.text)
+            if response.status_code == 202:
+                jobs.append(response.json())
+            else:
+                assert response.json()["error"], name
+    for job in jobs:
+        assert ended(job)["status"] in ("done", "failed"), job
+    assert translated(PARAGRAPHS[0])
+
+
 def test_unknown_jobs_and_languages_are_refused_by_name(cluster):
     assert requests.get(f"{BASE}/documents/nope", timeout=30).status_code == 404
     assert "no file job 'nope'" in requests.get(f"{BASE}/documents/nope/result", timeout=30).json()["error"]

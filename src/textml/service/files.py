@@ -29,8 +29,9 @@ logger = logging.getLogger("ray.serve")
 
 BEAT_S = 2.0
 SWEEP_S = 10.0
-# Units are translated this many characters at a time: enough to fill the engine's batches, and a step of progress.
-CHUNK_CHARS = 8000
+# Units are translated this many characters at a time (a step of progress), CHUNKS_AT_ONCE chunks at once.
+CHUNK_CHARS = 2000
+CHUNKS_AT_ONCE = 4
 WAIT_POLL_S = 0.25
 # The text detection reads when a file's source is `auto`.
 DETECTION_CHARS = 4000
@@ -165,6 +166,8 @@ class FileJobs:
         except asyncio.CancelledError:
             raise
         except Exception as error:
+            if isinstance(error, ExceptionGroup):  # a chunk's, from the TaskGroup: the first says why
+                error = error.exceptions[0]
             logger.warning("file job %s failed: %s: %s", work.id, type(error).__name__, error)
             await self.book.fail.remote(work.id, self.worker, failure(error))
         finally:
@@ -175,12 +178,27 @@ class FileJobs:
         translations: list[str] = [unit.text for unit in units]
         total = sum(len(unit.text) for unit in units) or 1
         done = 0
-        for run in chunks(units):
-            for index, translation in zip(run, await self.translate_units([units[i] for i in run], work), strict=True):
+        # As a request's sentences take at most max_jobs_per_request places in the batch queue, a few chunks go
+        # at once, as a client sending the text in pieces would (textml translate sends 4).
+        turns = asyncio.Semaphore(CHUNKS_AT_ONCE)
+        taken = False  # the job was given to another replica, or removed: the chunks not begun are dropped
+
+        async def translate(run: list[int]):
+            nonlocal done, taken
+            async with turns:
+                if taken:
+                    return
+                answers = await self.translate_units([units[index] for index in run], work)
+            for index, translation in zip(run, answers, strict=True):
                 translations[index] = translation
             done += sum(len(units[index].text) for index in run)
-            if not await self.book.beat.remote(work.id, self.worker, done / total):
-                raise asyncio.CancelledError  # the job was given to another replica, or removed
+            taken = taken or not await self.book.beat.remote(work.id, self.worker, done / total)
+
+        async with asyncio.TaskGroup() as group:  # one chunk failing cancels the others
+            for run in chunks(units):
+                group.create_task(translate(run))
+        if taken:
+            raise asyncio.CancelledError
         return await asyncio.to_thread(document.render, translations)
 
     async def translate_units(self, units: list[Unit], work: Work) -> list[str]:
