@@ -21,6 +21,7 @@ from textml.documents.files import Document, Unit
 from textml.documents.files.formats import format_of, read_file
 from textml.documents.markup import Markup
 from textml.exceptions import NotServed
+from textml.languages.codes import AUTO
 from textml.limits import MAX_FILE_CHARS
 from textml.service.jobs import ACTIVE, Job, Work, new_id
 from textml.service.text_service import TextService
@@ -108,7 +109,7 @@ class FileJobs:
         two through English) translates it into `target`."""
         sample = " ".join(texts)[:DETECTION_CHARS]
         if not sample.strip():
-            found = source if source and source != "auto" else target
+            found = source if source and source != AUTO else target
         else:
             [found] = await self.service.sources_of([sample], source)
         if found != target:
@@ -160,6 +161,7 @@ class FileJobs:
     async def run(self, work: Work):
         beating = asyncio.create_task(self.beat(work.id))
         try:
+            # Read again from its bytes, as a replica that takes the job over from a lost one must.
             document = await asyncio.to_thread(read_file, work.filename, work.data)
             result = await self.translated(work, document)
             await self.book.finish.remote(work.id, self.worker, result)

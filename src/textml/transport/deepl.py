@@ -40,7 +40,7 @@ from textml.service.schema import LanguageCode, TextOrBlank, texts_within_limit
 from textml.service.text_service import TextService
 from textml.transport.bodies import parameters
 from textml.transport.dependencies import Service
-from textml.transport.documents import Files, file_bytes, file_response
+from textml.transport.documents import Files, file_bytes, file_response, form_upload
 from textml.transport.errors import Refusal
 
 # DeepL's clients join their paths ("v2/translate") to the server URL as a browser joins a link, so a URL without
@@ -209,10 +209,7 @@ STATUSES = {"queued": "queued", "translating": "translating", "done": "done", "f
 
 @router.post("/document", summary="Translate a document (a job: its id and key)")
 async def document(request: Request, files: Files) -> dict:
-    given = await parameters(request)
-    upload = given.pop("file", None)
-    if not hasattr(upload, "read"):
-        raise Refusal(400, "file: send the document as the multipart field `file`")
+    given, upload = await form_upload(request)
     asked = DocumentParameters.model_validate(given)
     filename, data = await file_bytes(upload)
     filename = asked.filename or filename

@@ -11,16 +11,17 @@ replica. DeepL's document API and LibreTranslate's /translate_file run on the sa
 libretranslate.py).
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from ray import serve
 
 from textml.limits import MAX_FILE_BYTES
 from textml.service.files import FileJobs
 from textml.service.schema import DocumentJob, LanguageChoice, SourceChoice
+from textml.transport.bodies import parameters
 from textml.transport.errors import Refusal
 
 router = APIRouter(prefix="/documents", tags=["Files"])
@@ -32,6 +33,16 @@ def file_jobs() -> FileJobs:
 
 
 Files = Annotated[FileJobs, Depends(file_jobs)]
+
+
+async def form_upload(request: Request) -> tuple[dict, Any]:
+    """The parameters of a multipart request as another service's API takes them, and its `file` field apart: 400
+    naming the field when there is none."""
+    given = await parameters(request)
+    upload = given.pop("file", None)
+    if not hasattr(upload, "read"):
+        raise Refusal(400, "file: send the file as the multipart field `file`")
+    return given, upload
 
 
 async def file_bytes(file: UploadFile) -> tuple[str, bytes]:

@@ -32,7 +32,7 @@ from textml.service.schema import LanguageCode, SourceChoice, SourceText, TextFo
 from textml.transport.bodies import parameters
 from textml.transport.credentials import replica_gate
 from textml.transport.dependencies import Service
-from textml.transport.documents import Files, file_bytes, file_response, unknown
+from textml.transport.documents import Files, file_bytes, file_response, form_upload, unknown
 from textml.transport.errors import Refusal
 
 PREFIX = "/libretranslate"
@@ -111,10 +111,7 @@ async def languages(service: Service) -> list[dict]:
 
 @router.post("/translate_file", summary="Translate a file: the URL of its translation")
 async def translate_file(request: Request, files: Files) -> dict:
-    given = await parameters(request)
-    upload = given.pop("file", None)
-    if not hasattr(upload, "read"):
-        raise Refusal(400, "file: send the file as the multipart field `file`")
+    given, upload = await form_upload(request)
     asked = FileParameters.model_validate(given)
     filename, data = await file_bytes(upload)
     view = await files.submit(filename, data, asked.target, asked.source)
