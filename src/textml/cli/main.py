@@ -112,6 +112,7 @@ def translate_file(args) -> int:
             args.url, args.file, args.language, args.source, lambda job: advance(job["progress"])
         )
     out = Path(args.out) if args.out else Path(args.file).with_name(name)
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     print(f"translated {args.file} into {out} ({len(data):,} bytes)")
     return 0
