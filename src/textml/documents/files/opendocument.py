@@ -21,7 +21,7 @@ from odf.namespaces import OFFICENS, TEXTNS
 from odf.opendocument import OpenDocument, load
 
 from textml.documents.files import BrokenFile, FileFormat, Unit
-from textml.documents.files.runs import translated_texts, unit_of
+from textml.documents.files.runs import fill, unit_of
 
 MEDIA_TYPE = "application/vnd.oasis.opendocument.text"
 
@@ -46,10 +46,7 @@ class OdtDocument:
     units: list[Unit]
 
     def render(self, translations: list[str]) -> bytes:
-        for segment, translation in zip(self.segments, translations, strict=True):
-            texts = [text.data for text in segment]
-            for text, translated in zip(segment, translated_texts(translation, texts), strict=True):
-                text.data = translated
+        fill(self.segments, translations, lambda text: text.data, lambda text, value: setattr(text, "data", value))
         out = BytesIO()
         self.document.save(out)
         return out.getvalue()

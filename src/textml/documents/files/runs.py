@@ -3,6 +3,7 @@ so that the sentence is translated whole and each run's formatting lands on the 
 `<r i="0">Hello </r><r i="1">brave</r><r i="2"> world.</r>` becomes `<r i="0">Bonjour </r><r i="2">le monde
 </r><r i="1">courageux</r><r i="2">.</r>`. Translated text outside every run goes to the run before it."""
 
+from typing import Callable
 from xml.sax.saxutils import escape
 
 import lxml.etree as etree
@@ -57,3 +58,11 @@ def translated_texts(translation: str, texts: list[str]) -> list[str]:
     if plain(texts):
         return [translation if text else "" for text in texts]
     return run_texts(translation, len(texts))
+
+
+def fill(segments: list[list], translations: list[str], text_of: Callable, set_text: Callable):
+    """Each unit's translation spread back over the runs (`segments[i]`) it was read from."""
+    for segment, translation in zip(segments, translations, strict=True):
+        texts = [text_of(run) for run in segment]
+        for run, translated in zip(segment, translated_texts(translation, texts), strict=True):
+            set_text(run, translated)

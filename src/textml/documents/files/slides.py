@@ -21,7 +21,7 @@ from pptx.package import Package
 from pptx.presentation import Presentation
 
 from textml.documents.files import BrokenFile, FileFormat, Unit
-from textml.documents.files.runs import translated_texts, unit_of
+from textml.documents.files.runs import fill, unit_of
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 
@@ -39,10 +39,9 @@ class SlidesDocument:
     units: list[Unit]
 
     def render(self, translations: list[str]) -> bytes:
-        for segment, translation in zip(self.segments, translations, strict=True):
-            texts = [text.text or "" for text in segment]
-            for text, translated in zip(segment, translated_texts(translation, texts), strict=True):
-                text.text = translated
+        fill(
+            self.segments, translations, lambda text: text.text or "", lambda text, value: setattr(text, "text", value)
+        )
         out = BytesIO()
         self.presentation.save(out)
         return out.getvalue()

@@ -26,7 +26,7 @@ from docx.opc.part import PartFactory, XmlPart
 from docx.package import Package
 
 from textml.documents.files import BrokenFile, FileFormat, Unit
-from textml.documents.files.runs import translated_texts, unit_of
+from textml.documents.files.runs import fill, unit_of
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MATH = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
@@ -73,10 +73,7 @@ class WordDocument:
     units: list[Unit]
 
     def render(self, translations: list[str]) -> bytes:
-        for segment, translation in zip(self.segments, translations, strict=True):
-            texts = [text.text or "" for text in segment]
-            for text, translated in zip(segment, translated_texts(translation, texts), strict=True):
-                write(text, translated)
+        fill(self.segments, translations, lambda text: text.text or "", write)
         out = BytesIO()
         self.package.save(out)
         return out.getvalue()
