@@ -21,7 +21,7 @@ from odf.namespaces import OFFICENS, TEXTNS
 from odf.opendocument import OpenDocument, load
 
 from textml.documents.files import BrokenFile, FileFormat, Unit
-from textml.documents.files.runs import fill, unit_of
+from textml.documents.files.runs import fill, with_text
 
 MEDIA_TYPE = "application/vnd.oasis.opendocument.text"
 
@@ -59,10 +59,8 @@ def read(data: bytes) -> OdtDocument:
         for root in (document.body, document.masterstyles)
         for paragraph in paragraphs_in(root)
         for segment in segments_of(paragraph)
-        if "".join(text.data for text in segment).strip()
     ]
-    units = [unit_of([text.data for text in segment]) for segment in segments]
-    return OdtDocument(document, segments, units)
+    return OdtDocument(document, *with_text(segments, lambda text: text.data))
 
 
 def opened(data: bytes) -> OpenDocument:

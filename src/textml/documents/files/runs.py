@@ -66,3 +66,9 @@ def fill(segments: list[list], translations: list[str], text_of: Callable, set_t
         texts = [text_of(run) for run in segment]
         for run, translated in zip(segment, translated_texts(translation, texts), strict=True):
             set_text(run, translated)
+
+
+def with_text(segments: list[list], text_of: Callable) -> tuple[list[list], list[Unit]]:
+    """The segments (each a paragraph's runs, or a piece of one) that hold text, and the unit each one is."""
+    kept = [segment for segment in segments if "".join(map(text_of, segment)).strip()]
+    return kept, [unit_of([text_of(run) for run in segment]) for segment in kept]

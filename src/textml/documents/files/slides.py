@@ -21,7 +21,7 @@ from pptx.package import Package
 from pptx.presentation import Presentation
 
 from textml.documents.files import BrokenFile, FileFormat, Unit
-from textml.documents.files.runs import fill, unit_of
+from textml.documents.files.runs import fill, with_text
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 
@@ -54,10 +54,8 @@ def read(data: bytes) -> SlidesDocument:
         for frame in text_holders(presentation)
         for paragraph in list(frame.iter(A + "p"))  # listed first: merging runs edits the tree
         for segment in segments_of(paragraph)
-        if "".join(text.text or "" for text in segment).strip()
     ]
-    units = [unit_of([text.text or "" for text in segment]) for segment in segments]
-    return SlidesDocument(presentation, segments, units)
+    return SlidesDocument(presentation, *with_text(segments, lambda text: text.text or ""))
 
 
 def opened(data: bytes) -> Presentation:

@@ -26,7 +26,7 @@ from docx.opc.part import PartFactory, XmlPart
 from docx.package import Package
 
 from textml.documents.files import BrokenFile, FileFormat, Unit
-from textml.documents.files.runs import fill, unit_of
+from textml.documents.files.runs import fill, with_text
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MATH = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
@@ -87,10 +87,8 @@ def read(data: bytes) -> WordDocument:
         for story in stories
         for paragraph in list(story.iter(W + "p"))  # listed first: merging runs edits the tree
         for segment in segments_of(paragraph)
-        if "".join(text.text or "" for text in segment).strip()
     ]
-    units = [unit_of([text.text or "" for text in segment]) for segment in segments]
-    return WordDocument(package, segments, units)
+    return WordDocument(package, *with_text(segments, lambda text: text.text or ""))
 
 
 def opened(data: bytes) -> Package:
