@@ -37,10 +37,11 @@ def test_gcs_restart_under_load(cluster):
     assert any(arg.startswith("--redis_address=") for arg in argv), "the GCS does not use Redis"
 
     with (
-        BackgroundLoad(f"{PROXY}/fruit", FRUIT_ORDERS, clients=4, seconds=180, label="fruit") as fruit,
-        BackgroundLoad(f"{PROXY}/summarize_translate", [TEXT], clients=2, seconds=180, label="text") as text,
+        BackgroundLoad(f"{PROXY}/fruit", FRUIT_ORDERS, clients=4, seconds=300, label="fruit") as fruit,
+        BackgroundLoad(f"{PROXY}/summarize_translate", [TEXT], clients=2, seconds=300, label="text") as text,
     ):
-        time.sleep(2)
+        seconds_until(lambda: fruit.outcomes.requests >= 10 and text.outcomes.requests >= 2, 60, "the load answered")
+        killed_at = time.monotonic()
         os.kill(pid, signal.SIGKILL)  # the gcs_server of the cluster this test session started
         time.sleep(OUTAGE_S)
         # What a head pod's restart does on Kubernetes: the same gcs_server, on the same Redis.
@@ -55,11 +56,18 @@ def test_gcs_restart_under_load(cluster):
                 return False
 
         recovered_s = OUTAGE_S + seconds_until(state_is_back, 120, "Serve's state back after the GCS restart", poll_s=1)
-        time.sleep(3)
+        # Counts, not seconds: a slow machine still has to serve this much after the recovery.
+        after = (fruit.outcomes.requests + 40, text.outcomes.requests + 6)
+        seconds_until(
+            lambda: fruit.outcomes.requests >= after[0] and text.outcomes.requests >= after[1],
+            120,
+            "requests answered after the GCS came back",
+        )
+    during_outage = sum(killed_at <= t <= killed_at + OUTAGE_S for t in fruit.outcomes.answered_at)
     print(
         f"gcs_server killed, restarted after {OUTAGE_S} s; applications, config and replicas unchanged "
-        f"{recovered_s:.1f} s after the kill; {fruit.outcomes}; {text.outcomes}"
+        f"{recovered_s:.1f} s after the kill; {during_outage} fruit requests answered while it was down; "
+        f"{fruit.outcomes}; {text.outcomes}"
     )
-    assert fruit.outcomes.requests > 100 and text.outcomes.requests > 20, "the load did not run"
     assert fruit.outcomes.failed == 0, fruit.outcomes
     assert text.outcomes.failed == 0, text.outcomes
