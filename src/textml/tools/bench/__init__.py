@@ -2,8 +2,10 @@
 
     make bench        # or: textml bench --seconds 15 --out benchmarks
 
-Five workloads (workloads.py, pairs.py, corpus.py), the first three against the raw engine doing the same
+Six workloads (workloads.py, pairs.py, corpus.py), the first four against the raw engine doing the same
 decodes in process:
+short       one sentence of 8 words translated to 16 tokens, greedy (a chat message, a UI string): (c) textml
+            /translate against the raw engine at its best (batch 1, 16, 64; one or two threads and streams);
 greedy      40-token prompts translated to 32 tokens, greedy: (b) a naive deployment, (c) textml /translate and
             its root route;
 seed        the seed's own path: summarize then translate with t5-small's settings (beam 4): (s) the seed's
@@ -16,10 +18,12 @@ pairs       several models in one Translator replica (OPUS-MT- and NLLB-shaped):
 corpus      `textml batch translate` on Ray Data, Ray's start included, against the raw engine at its best on
             the same sentences, then on two local Ray nodes (corpus.py).
 textml is the committed deploy/serve_config.yaml, deployed through the dashboard's REST API as `serve deploy`
-does, with the random model and the workload's pinned lengths in its user_config.
+does, with the random model and the workload's pinned lengths in its user_config. `--ingress` runs the Serve
+workloads once per ingress mode of Ray Serve (INGRESS_MODES), each on a cluster of its own, side by side.
 """
 
 import argparse
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -29,7 +33,7 @@ import yaml
 from textml.tools.bench import corpus, pairs, raw, report
 from textml.tools.bench import documents as document_load
 from textml.tools.bench.budget import Budget
-from textml.tools.bench.workloads import DOCUMENTS, GREEDY, SEED, WORKLOADS, english_texts
+from textml.tools.bench.workloads import DOCUMENTS, GREEDY, SEED, SHORT, WORKLOADS, english_texts, short_sentences
 from textml.tools.load import Outcomes, closed_loop
 
 CLIENTS = (1, 4, 16, 64)
@@ -37,12 +41,23 @@ PORT, DASHBOARD_PORT = 8300, 8365
 TEXT_ML = "text_ml_app"
 # label, workload, app, path under it, body kind ("json": a JSON string; "typed": {"text": ...})
 SYSTEMS = {
+    "short": ("(c) textml /translate", SHORT, TEXT_ML, "/translate", "typed"),
     "naive": ("(b) naive transformers", GREEDY, "naive", "", "json"),
     "translate": ("(c) textml /translate", GREEDY, TEXT_ML, "/translate", "typed"),
     "chain": ("(c) textml root route (summarize, translate)", GREEDY, TEXT_ML, "", "json"),
     "seed": ("(s) the seed's text_ml.py", SEED, "seed", "", "json"),
     "root": ("(c) textml root route", SEED, TEXT_ML, "", "json"),
     "summarize-translate": ("(c) textml /summarize-translate", SEED, TEXT_ML, "/summarize-translate", "typed"),
+}
+
+
+# Ray Serve's ingress modes: the environment the cluster's processes start with.
+INGRESS_MODES = {
+    "default": {},
+    # HAProxy in front of the replicas, which take HTTP themselves (Ray 2.56+; Ray's wheel brings haproxy).
+    "haproxy": {"RAY_SERVE_ENABLE_HA_PROXY": "1"},
+    # Direct ingress, gRPC between replicas, user code on the replica's own event loop (Ray 2.56+).
+    "throughput": {"RAY_SERVE_THROUGHPUT_OPTIMIZED": "1"},
 }
 
 
@@ -61,6 +76,13 @@ def add_arguments(parser: argparse.ArgumentParser):
     )
     parser.add_argument(
         "--corpus-sentences", type=int, default=2000, help="sentences the corpus workload translates (textml batch)"
+    )
+    parser.add_argument(
+        "--ingress",
+        nargs="+",
+        default=["default"],
+        choices=list(INGRESS_MODES),
+        help="Ray Serve ingress modes to run the Serve workloads under, one after another (default: default)",
     )
     parser.add_argument("--no-engine", action="store_true", help="skip the raw engine (a quick A/B of settings)")
     parser.add_argument("--budget", action="store_true", help="print each process's CPU per request under load")
@@ -140,9 +162,16 @@ def prepared_model(args) -> str:
     return model
 
 
-def engine_rows(model: str, texts: list[str], systems: list[str]) -> list[raw.EngineRow]:
+def engine_rows(model: str, texts: list[str], short: list[str], systems: list[str]) -> list[raw.EngineRow]:
     """The raw engine on each workload the run loads: its best thread count and batch size, measured here."""
     rows = []
+    if "short" in systems:
+        rows += [raw.measure(model, "ctranslate2", SHORT, short, 1, threads, 20) for threads in (1, 2)]
+        rows += [
+            raw.measure(model, "ctranslate2", SHORT, short, batch, threads, 5, streams)
+            for batch in (16, 64)
+            for threads, streams in ((1, 1), (2, 1), (1, 2))
+        ]
     if {"naive", "translate", "chain"} & set(systems):
         rows += [
             raw.measure(model, "ctranslate2", GREEDY, texts, batch, threads, 10 if batch == 1 else 5)
@@ -166,12 +195,31 @@ def best(rows: list[raw.EngineRow], workload, batch: int) -> raw.EngineRow | Non
     return max(candidates, key=lambda r: r.per_second, default=None)
 
 
-def ratios(rows: list[raw.EngineRow], results: list[Outcomes]) -> list[str]:
+def mode_label(label: str, mode: str) -> str:
+    """A system's label under an ingress mode: the default mode's is the label itself."""
+    return label if mode == "default" else f"{label} [{mode}]"
+
+
+def ratios(rows: list[raw.EngineRow], results: list[Outcomes], mode: str = "default") -> list[str]:
     def at(system: str, clients: int) -> Outcomes | None:
-        label = f"[{SYSTEMS[system][1].name}] {SYSTEMS[system][0]}"
+        label = mode_label(f"[{SYSTEMS[system][1].name}] {SYSTEMS[system][0]}", mode)
         return next((r for r in results if r.label == label and r.clients == clients), None)
 
     lines = []
+    single = best(rows, SHORT, 1)
+    for clients in (16, 64):
+        engine = best(rows, SHORT, clients)
+        if at("short", clients) and engine:
+            lines.append(
+                f"short: (c) /translate at {clients} clients {at('short', clients).throughput:.2f} req/s / (a) batch "
+                f"{engine.batch} {engine.per_second:.2f} ({engine.name}): "
+                f"{at('short', clients).throughput / engine.per_second:.2f} (target >= 0.8)"
+            )
+    if at("short", 1) and single:
+        lines.append(
+            f"short: (c) /translate p50 at 1 client {at('short', 1).percentile(50):.0f} ms vs (a) batch 1 "
+            f"{single.seconds * 1000:.0f} ms + 10 ms = {single.seconds * 1000 + 10:.0f} ms (target: at most)"
+        )
     single, batch16 = best(rows, GREEDY, 1), best(rows, GREEDY, 16)
     if at("translate", 16) and at("naive", 16):
         lines.append(
@@ -219,12 +267,17 @@ def run(args: argparse.Namespace):
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model)
-    texts = english_texts(tokenizer, 64)
-    rows = [] if args.no_engine else engine_rows(model, texts, args.systems)
+    texts, short = english_texts(tokenizer, 64), short_sentences(64)
+    rows = [] if args.no_engine else engine_rows(model, texts, short, args.systems)
 
     results, document_lines, pair_lines = [], [], []
     if set(args.systems) - {"corpus"}:
-        results, document_lines, pair_lines = serve_workloads(args, model, tokenizer, texts)
+        for mode in args.ingress:
+            with ingress_mode(mode):
+                found, documents_found, pairs_found = serve_workloads(args, model, tokenizer, texts, short, mode)
+            results += found
+            document_lines += [f"### {mode}", "", *documents_found, ""] if len(args.ingress) > 1 else documents_found
+            pair_lines += [f"### {mode}", "", *pairs_found, ""] if len(args.ingress) > 1 else pairs_found
     corpus_lines = (
         corpus.corpus_workload(base_config(args, model), model, args.corpus_sentences, tokenizer)
         if "corpus" in args.systems
@@ -233,7 +286,14 @@ def run(args: argparse.Namespace):
     sections = [
         ("Raw engine", report.engine_table(rows) if rows else []),
         ("Under load", report.load_table(results) if results else []),
-        ("Ratios", [f"- {line}" for line in ratios(rows, results)]),
+        (
+            "Ratios",
+            [
+                f"- {line}" + (f" [{mode}]" if mode != "default" else "")
+                for mode in args.ingress
+                for line in ratios(rows, results, mode)
+            ],
+        ),
         ("Documents", document_lines),
         ("Pairs", pair_lines),
         ("Corpus", corpus_lines),
@@ -245,7 +305,24 @@ def base_config(args, model: str) -> dict:
     return textml_config(args.config, model, args.set)
 
 
-def serve_workloads(args, model: str, tokenizer, texts: list[str]) -> tuple[list[Outcomes], list[str], list[str]]:
+@contextlib.contextmanager
+def ingress_mode(mode: str):
+    """The environment of INGRESS_MODES[mode] while a cluster starts and runs (its processes inherit it)."""
+    saved = {key: os.environ.get(key) for key in INGRESS_MODES[mode]}
+    os.environ.update(INGRESS_MODES[mode])
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def serve_workloads(
+    args, model: str, tokenizer, texts: list[str], short: list[str], mode: str = "default"
+) -> tuple[list[Outcomes], list[str], list[str]]:
     """The workloads sent to textml over Serve, on a cluster of the benchmark's own."""
     import ray
 
@@ -269,17 +346,18 @@ def serve_workloads(args, model: str, tokenizer, texts: list[str]) -> tuple[list
     base = base_config(args, model)
     results, document_lines, pair_lines = [], [], []
     try:
-        for workload in (GREEDY, SEED):
+        for workload in (SHORT, GREEDY, SEED):
             chosen = [name for name, system in SYSTEMS.items() if system[1] is workload and name in args.systems]
             if not chosen:
                 continue
             deploy(client, with_workload(base, workload))
             for name in chosen:
                 label, _, app, path, kind = SYSTEMS[name]
-                label = f"[{workload.name}] {label}"
+                label = mode_label(f"[{workload.name}] {label}", mode)
                 prefix = next(a["route_prefix"] for a in base["applications"] if a["name"] == app)
                 url = f"http://127.0.0.1:{PORT}{prefix}{path}"
-                bodies = texts if kind == "json" else [{"text": t} for t in texts]
+                sent = short if workload is SHORT else texts
+                bodies = sent if kind == "json" else [{"text": t} for t in sent]
                 closed_loop(url, bodies, 2, 3, label)  # warm-up
                 for clients in args.clients:
                     budget = Budget.begin() if args.budget else None

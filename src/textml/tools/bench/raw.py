@@ -3,6 +3,7 @@ batch size and thread count are the limit textml is measured against."""
 
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from textml.engines import load_engine
@@ -16,10 +17,12 @@ class EngineRow:
     batch: int
     threads: int
     seconds: float  # per batch, every decode of the workload included
+    # Batches decoded at once, each by an engine of its own (`threads` threads each).
+    streams: int = 1
 
     @property
     def per_second(self) -> float:
-        return self.batch / self.seconds
+        return self.streams * self.batch / self.seconds
 
 
 def decode_all(engine, workload: Workload, texts: list[str], max_batch_tokens: int | None = None):
@@ -33,21 +36,31 @@ def decode_all(engine, workload: Workload, texts: list[str], max_batch_tokens: i
 
 
 def measure(
-    model: str, engine_name: str, workload: Workload, texts: list[str], batch: int, threads: int, repeats: int
+    model: str,
+    engine_name: str,
+    workload: Workload,
+    texts: list[str],
+    batch: int,
+    threads: int,
+    repeats: int,
+    streams: int = 1,
 ) -> EngineRow:
-    """Seconds per batch of `batch` texts, median of `repeats` after a warm-up."""
-    engine = load_engine(model, engine_name, threads)
+    """Seconds per batch of `batch` texts, median of `repeats` after a warm-up; with `streams`, that many
+    engines decode a batch each at the same time (CTranslate2 lets go of the GIL while it decodes)."""
+    engines = [load_engine(model, engine_name, threads) for _ in range(streams)]
     chosen = (texts * (batch // len(texts) + 1))[:batch]
-    decode_all(engine, workload, chosen)
-    times = []
-    for _ in range(repeats):
+
+    def timed(engine) -> float:
         started = time.perf_counter()
         decode_all(engine, workload, chosen)
-        times.append(time.perf_counter() - started)
-    name = (
-        f"{'CTranslate2 int8' if engine_name == 'ctranslate2' else engine_name}, {threads} thread{'s' * (threads > 1)}"
-    )
-    return EngineRow(name, workload.name, batch, threads, statistics.median(times))
+        return time.perf_counter() - started
+
+    with ThreadPoolExecutor(streams) as pool:
+        list(pool.map(timed, engines))  # warm-up
+        times = [max(pool.map(timed, engines)) for _ in range(repeats)]
+    name = "CTranslate2 int8" if engine_name == "ctranslate2" else engine_name
+    name += f", {f'{streams} streams x ' if streams > 1 else ''}{threads} thread{'s' * (threads > 1)}"
+    return EngineRow(name, workload.name, batch, threads, statistics.median(times), streams)
 
 
 def sentences_per_second(

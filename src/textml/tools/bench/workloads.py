@@ -52,7 +52,16 @@ DOCUMENTS = Workload(
     translator=pinned(31),
     summarizer=pinned(14),
 )
-WORKLOADS = {w.name: w for w in (GREEDY, SEED, DOCUMENTS)}
+# Short requests, as a translation API mostly gets (a chat message, a UI string): one sentence of 8 words,
+# greedy, 16 new tokens.
+SHORT = Workload(
+    "short",
+    "one sentence of 8 words, 16 tokens out, greedy",
+    decodes=((TRANSLATION, {"num_beams": 1, **pinned(16)}),),
+    translator={"num_beams": 1, **pinned(16)},
+    summarizer={"num_beams": 1, **pinned(16)},
+)
+WORKLOADS = {w.name: w for w in (GREEDY, SEED, DOCUMENTS, SHORT)}
 
 
 def english_texts(tokenizer, count: int) -> list[str]:
@@ -76,3 +85,14 @@ DOCUMENT_NAMES = ("BSD", "Artistic", "Apache-2.0", "MPL-2.0", "GPL-2", "LGPL-2.1
 def documents() -> list[str]:
     """The license texts this machine has of DOCUMENT_NAMES, in that order."""
     return [(LICENSES / name).read_text() for name in DOCUMENT_NAMES if (LICENSES / name).is_file()]
+
+
+def short_sentences(count: int, words_each: int = 8) -> list[str]:
+    """`count` sentences of `words_each` words of English prose (the license texts; pseudo-words without them)."""
+    from textml.tools.random_text import pseudo_words
+
+    words = " ".join(documents()).split() or pseudo_words(count * words_each, seed=2)
+    words = [w.strip(".,;:()\"'") for w in words]
+    words = [w for w in words if w.isalpha()]
+    picked = [words[start : start + words_each] for start in range(0, count * words_each, words_each)]
+    return [" ".join(chosen).capitalize() + "." for chosen in picked]
