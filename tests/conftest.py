@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers.cluster import GCS_PORT, GRPC_PORT, HOST, HTTP_PORT, LocalCluster
-from helpers.config import CHECKABLE, with_models
+from helpers.config import CHECKABLE, TEXT_ML, changed, with_models
 from helpers.paths import SERVE_CONFIG
 from helpers.tiny_t5 import build_tiny_t5
 from textml import serve_config
@@ -39,12 +39,15 @@ def base_config(tiny_models) -> dict:
     """deploy/serve_config.yaml as committed, with the offline model and the test ports.
 
     Decoding is greedy and CTranslate2 computes in float32 (CHECKABLE): every answer can be checked against
-    the checkpoint run directly with transformers.
+    the checkpoint run directly with transformers. One Translator replica (the committed config has two, to
+    fill two cores): the tests check what requests, batches and loaded models do in a replica, so they need
+    to know which replica answers; those about several replicas set their own count, and `textml up` in the
+    README's examples runs the committed two.
     """
     config = serve_config.with_overrides(
         serve_config.load(SERVE_CONFIG), model=tiny_models[0], host=HOST, port=HTTP_PORT, grpc_port=GRPC_PORT
     )
-    return with_models(config, **CHECKABLE)
+    return changed(with_models(config, **CHECKABLE), TEXT_ML, "Translator", num_replicas=1)
 
 
 @pytest.fixture(scope="session")

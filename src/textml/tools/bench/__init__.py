@@ -102,8 +102,8 @@ def main(argv=None):
     run(parser.parse_args(argv))
 
 
-def textml_config(path: str, model: str, changes: list[str]) -> dict:
-    """The committed config with the model, the benchmark's port, the --set changes, and the baselines."""
+def textml_config(path: str, model: str, changes: list[str], baselines=("naive", "seed")) -> dict:
+    """The committed config with the model, the benchmark's port, the --set changes, and the `baselines` apps."""
     from textml import serve_config
 
     config = serve_config.with_overrides(serve_config.load(path), model=model, host="127.0.0.1", port=PORT)
@@ -122,7 +122,7 @@ def textml_config(path: str, model: str, changes: list[str]) -> dict:
             "route_prefix": f"/{name}",
             "args": {"model": model},
         }
-        for name in ("naive", "seed")
+        for name in baselines
     ]
     return config
 
@@ -267,7 +267,7 @@ def run(args: argparse.Namespace):
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model)
-    texts, short = english_texts(tokenizer, 64), short_sentences(64)
+    texts, short = english_texts(tokenizer, 64), short_sentences(tokenizer, 64)
     rows = [] if args.no_engine else engine_rows(model, texts, short, args.systems)
 
     results, document_lines, pair_lines = [], [], []
@@ -302,7 +302,8 @@ def run(args: argparse.Namespace):
 
 
 def base_config(args, model: str) -> dict:
-    return textml_config(args.config, model, args.set)
+    # Only the baselines this run loads: each is one more model to load before the first request.
+    return textml_config(args.config, model, args.set, [name for name in ("naive", "seed") if name in args.systems])
 
 
 @contextlib.contextmanager

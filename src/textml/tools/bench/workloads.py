@@ -87,12 +87,17 @@ def documents() -> list[str]:
     return [(LICENSES / name).read_text() for name in DOCUMENT_NAMES if (LICENSES / name).is_file()]
 
 
-def short_sentences(count: int, words_each: int = 8) -> list[str]:
-    """`count` sentences of `words_each` words of English prose (the license texts; pseudo-words without them)."""
+def short_sentences(tokenizer, count: int, words_each: int = 8) -> list[str]:
+    """`count` sentences of `words_each` words of English prose (the license texts; pseudo-words without them),
+    fewer words where a prompt would pass INPUT_TOKENS (a small test model's tokenizer cuts words finely)."""
     from textml.tools.random_text import pseudo_words
 
-    words = " ".join(documents()).split() or pseudo_words(count * words_each, seed=2)
-    words = [w.strip(".,;:()\"'") for w in words]
-    words = [w for w in words if w.isalpha()]
-    picked = [words[start : start + words_each] for start in range(0, count * words_each, words_each)]
-    return [" ".join(chosen).capitalize() + "." for chosen in picked]
+    words = [w.strip(".,;:()\"'") for w in " ".join(documents()).split()]
+    words = [w for w in words if w.isalpha()] or pseudo_words(count * words_each, seed=2)
+    sentences, prefix = [], "translate English to French: "
+    for start in range(0, count * words_each, words_each):
+        chosen = words[start : start + words_each]
+        while len(chosen) > 1 and len(tokenizer(prefix + " ".join(chosen) + ".").input_ids) > INPUT_TOKENS:
+            chosen.pop()
+        sentences.append(" ".join(chosen).capitalize() + ".")
+    return sentences
