@@ -185,6 +185,9 @@ def engine_rows(model: str, texts: list[str], short: list[str], systems: list[st
             for threads in (1, 2)
             for batch in (1, 4, 16, 64)
         ]
+        rows += [
+            raw.measure(model, "ctranslate2", SEED, texts, batch, 1, 3 if batch < 64 else 2, 2) for batch in (16, 64)
+        ]
     for row in rows:
         print(f"(a) {row.name} {row.workload} batch {row.batch}: {row.seconds * 1000:.0f} ms, {row.per_second:.2f}/s")
     return rows
@@ -198,6 +201,11 @@ def best(rows: list[raw.EngineRow], workload, batch: int) -> raw.EngineRow | Non
 def mode_label(label: str, mode: str) -> str:
     """A system's label under an ingress mode: the default mode's is the label itself."""
     return label if mode == "default" else f"{label} [{mode}]"
+
+
+def under_mode(lines: list[str], mode: str, modes: list[str]) -> list[str]:
+    """A section's lines, under a heading naming the ingress mode when the run compares several."""
+    return [f"### {mode}", "", *lines, ""] if lines and len(modes) > 1 else lines
 
 
 def ratios(rows: list[raw.EngineRow], results: list[Outcomes], mode: str = "default") -> list[str]:
@@ -229,7 +237,7 @@ def ratios(rows: list[raw.EngineRow], results: list[Outcomes], mode: str = "defa
     if at("translate", 16) and batch16:
         lines.append(
             f"greedy: (c) /translate at 16 clients {at('translate', 16).throughput:.2f} req/s / (a) batch 16 "
-            f"{batch16.per_second:.2f} ({batch16.threads} threads): "
+            f"{batch16.per_second:.2f} ({batch16.name}): "
             f"{at('translate', 16).throughput / batch16.per_second:.2f}"
         )
     if at("translate", 1) and single:
@@ -239,11 +247,11 @@ def ratios(rows: list[raw.EngineRow], results: list[Outcomes], mode: str = "defa
         )
     single, batch16, batch64 = best(rows, SEED, 1), best(rows, SEED, 16), best(rows, SEED, 64)
     for system in ("root", "summarize-translate"):
-        for clients, engine, target in ((16, batch16, 0.85), (64, batch64, 0.9)):
+        for clients, engine, target in ((16, batch16, 0.9), (64, batch64, 0.9)):
             if at(system, clients) and engine:
                 lines.append(
                     f"seed: (c) {system} at {clients} clients {at(system, clients).throughput:.2f} req/s / (a) batch "
-                    f"{engine.batch} {engine.per_second:.2f} ({engine.threads} threads): "
+                    f"{engine.batch} {engine.per_second:.2f} ({engine.name}): "
                     f"{at(system, clients).throughput / engine.per_second:.2f} (target >= {target})"
                 )
     if at("root", 16) and at("seed", 16):
@@ -276,8 +284,8 @@ def run(args: argparse.Namespace):
             with ingress_mode(mode):
                 found, documents_found, pairs_found = serve_workloads(args, model, tokenizer, texts, short, mode)
             results += found
-            document_lines += [f"### {mode}", "", *documents_found, ""] if len(args.ingress) > 1 else documents_found
-            pair_lines += [f"### {mode}", "", *pairs_found, ""] if len(args.ingress) > 1 else pairs_found
+            document_lines += under_mode(documents_found, mode, args.ingress)
+            pair_lines += under_mode(pairs_found, mode, args.ingress)
     corpus_lines = (
         corpus.corpus_workload(base_config(args, model), model, args.corpus_sentences, tokenizer)
         if "corpus" in args.systems
