@@ -21,7 +21,7 @@ import yaml
 from textml.documents.segmentation import plain, sentences
 from textml.tools.bench import raw
 from textml.tools.bench.documents import corpus as license_documents
-from textml.tools.bench.workloads import DOCUMENTS
+from textml.tools.bench.workloads import DOCUMENTS, PROMPT_PREFIX
 
 BATCH = 64
 # Sentences longer than this (tokens, the task's prefix included) are left out: the raw engine refuses an input
@@ -33,8 +33,7 @@ HEAD_PORT = 26480
 def corpus_sentences(count: int, tokenizer) -> list[str]:
     """`count` sentences of the license texts, in order (cycled when they run out): plain, one per row."""
     found = [plain(span.of(doc)) for doc in license_documents(200_000) for span in sentences(doc)]
-    prefix = "translate English to French: "
-    lengths = [len(ids) for ids in tokenizer([prefix + sentence for sentence in found]).input_ids]
+    lengths = [len(ids) for ids in tokenizer([PROMPT_PREFIX + sentence for sentence in found]).input_ids]
     found = [sentence for sentence, length in zip(found, lengths, strict=True) if length <= MAX_SENTENCE_TOKENS]
     return [found[index % len(found)] for index in range(count)]
 

@@ -9,6 +9,8 @@ from textml.engines.families import SUMMARIZATION
 
 INPUT_TOKENS = 40
 TRANSLATION = "translation_en_to_fr"
+# t5-small's prompt for TRANSLATION: prompt lengths are counted with it.
+PROMPT_PREFIX = "translate English to French: "
 
 
 def pinned(new_tokens: int) -> dict:
@@ -68,10 +70,10 @@ def english_texts(tokenizer, count: int) -> list[str]:
     """Texts that make translation prompts of INPUT_TOKENS tokens (prefix and end token included)."""
     from textml.tools.random_t5 import pseudo_words
 
-    words, texts, prefix = pseudo_words(50_000, seed=1), [], "translate English to French: "
+    words, texts = pseudo_words(50_000, seed=1), []
     for start in range(0, count * 60, 60):
         chosen = words[start : start + 60]
-        while len(tokenizer(prefix + " ".join(chosen)).input_ids) > INPUT_TOKENS:
+        while len(tokenizer(PROMPT_PREFIX + " ".join(chosen)).input_ids) > INPUT_TOKENS:
             chosen.pop()
         texts.append(" ".join(chosen))
     return texts
@@ -94,10 +96,10 @@ def short_sentences(tokenizer, count: int, words_each: int = 8) -> list[str]:
 
     words = [w.strip(".,;:()\"'") for w in " ".join(documents()).split()]
     words = [w for w in words if w.isalpha()] or pseudo_words(count * words_each, seed=2)
-    sentences, prefix = [], "translate English to French: "
+    sentences = []
     for start in range(0, count * words_each, words_each):
         chosen = words[start : start + words_each]
-        while len(chosen) > 1 and len(tokenizer(prefix + " ".join(chosen) + ".").input_ids) > INPUT_TOKENS:
+        while len(chosen) > 1 and len(tokenizer(PROMPT_PREFIX + " ".join(chosen) + ".").input_ids) > INPUT_TOKENS:
             chosen.pop()
         sentences.append(" ".join(chosen).capitalize() + ".")
     return sentences
