@@ -19,19 +19,32 @@ def translator_replicas(cluster) -> list[dict]:
 def test_broken_engine_is_replaced(cluster, base_config, redeploy, driver):
     config = changed(base_config, TEXT_ML, "Translator", num_replicas=2)
     redeploy(config)
+    seconds_until(
+        lambda: [r["state"] for r in translator_replicas(cluster)] == ["RUNNING"] * 2, 120, "two RUNNING Translators"
+    )
     victim = translator_replicas(cluster)[0]
 
-    def unload_engine(replica_actor):
+    def unload_engine(replica_actor) -> bool:
         """Runs inside the replica (defined here so Ray ships it by value): CTranslate2 frees the model, as
-        after a device reset. The process and its event loop stay up, so only a check that decodes can tell."""
+        after a device reset. The process and its event loop stay up, so only a check that decodes can tell.
+        CTranslate2 may keep the model while a decode runs (its unload_model says so): asked again until it
+        is gone, between two batches. True when every engine lost its model."""
+        import time
+
         from ray import serve
 
-        for engine in serve.get_replica_context().servable_object.loaded_engines().values():
-            engine.translator.unload_model()
+        engines = serve.get_replica_context().servable_object.loaded_engines().values()
+        deadline = time.monotonic() + 30
+        while any(engine.translator.model_is_loaded for engine in engines) and time.monotonic() < deadline:
+            for engine in engines:
+                engine.translator.unload_model()
+            time.sleep(0.001)
+        return not any(engine.translator.model_is_loaded for engine in engines)
 
     with BackgroundLoad(f"{PROXY}/summarize_translate", [TEXT], clients=4, seconds=150, label="text") as load:
         time.sleep(3)
-        ray.get(ray.get_actor(victim["actor_name"], namespace="serve").__ray_call__.remote(unload_engine))
+        victim_actor = ray.get_actor(victim["actor_name"], namespace="serve")
+        assert ray.get(victim_actor.__ray_call__.remote(unload_engine)), "the engine kept its model for 30 s"
         broken_at = time.monotonic()
 
         def replaced() -> bool:
