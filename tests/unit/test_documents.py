@@ -44,6 +44,21 @@ def test_hard_wrapped_sentences_are_whole():
     ]
 
 
+def test_a_cut_with_no_space_after_it_is_not_a_sentence_end():
+    # pysbd cuts "run ./configure" after the dot; a sentence ends before a space (Latin script) or, in scripts
+    # written without spaces between sentences, at the next one's first character.
+    text = "Then run ./configure and make. It builds. 你好。再见。"
+    assert [span.of(text) for span in sentences(text)] == [
+        "Then run ./configure and make.",
+        "It builds.",
+        "你好。",
+        "再见。",
+    ]
+    english = "Then run ./configure and make. It builds."
+    spans = sentences(english)
+    assert joined(english, spans, [span.of(english) for span in spans]) == english
+
+
 def test_paragraph_breaks_and_list_items_are_kept_when_joined():
     text = "  Terms.\n\nYou may copy\nit. You may sell it.\n\n\n1. Keep the notice.\n2. Give a copy.  "
     spans = sentences(text)

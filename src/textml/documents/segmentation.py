@@ -64,7 +64,12 @@ def sentences(text: str) -> list[Span]:
             found = block.find(sentence, cursor) if sentence else -1
             if found < 0:  # not found as given (never seen): the rest of the block is one sentence
                 break
-            spans.append(Span(block_start + found, block_start + found + len(sentence), new_block=first))
+            if not first and found == cursor and block[found].isascii():
+                # No space after the "end" (`./configure`, `3.14`): the segmenter cut a sentence, not ended one.
+                # Scripts written without spaces between sentences (Chinese, Japanese) are not ASCII.
+                spans[-1] = Span(spans[-1].start, block_start + found + len(sentence), new_block=spans[-1].new_block)
+            else:
+                spans.append(Span(block_start + found, block_start + found + len(sentence), new_block=first))
             cursor, first = found + len(sentence), False
         if cursor < len(block.rstrip()):
             rest = len(block[cursor:]) - len(block[cursor:].lstrip())
