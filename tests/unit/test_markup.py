@@ -104,6 +104,13 @@ def test_xml_structure_and_the_requests_tag_choices():
     )
 
 
+def test_an_xml_documents_doctype_and_what_is_around_its_root_are_kept():
+    document = '<!DOCTYPE note SYSTEM "note.dtd"><!-- a comment --><note><to>Hello there</to></note><?page 2?>'
+    assert rendered(document, kind="xml") == (
+        '<!DOCTYPE note SYSTEM "note.dtd">\n<!-- a comment --><note><to>HELLO THERE</to></note><?page 2?>'
+    )
+
+
 @pytest.mark.parametrize(
     "document, kind, named",
     [("<a><b></a>", "xml", "Opening and ending tag mismatch"), ("<p>&nbsp;</p>", "xml", "Entity 'nbsp' not defined")],

@@ -365,7 +365,8 @@ class Markup:
 
     def serialize(self) -> str:
         if self.kind == "xml":
-            written = etree.tostring(self.root, encoding="unicode")
+            # A whole document as a tree: its doctype and the comments and processing instructions around the root.
+            written = etree.tostring(self.root.getroottree() if self.whole_document else self.root, encoding="unicode")
             if not self.whole_document:
                 written = written.removeprefix(f"<{WRAPPER}>").removesuffix(f"</{WRAPPER}>")
                 written = "" if written == f"<{WRAPPER}/>" else written
