@@ -66,6 +66,10 @@ def test_untranslated_elements_stay_as_they_are_in_their_place():
         "<pre>a  b</pre><script>var x = '<b>';</script><style>p {}</style><!-- a comment -->"
     )
     assert Markup(page).texts == ["Run to list. here."]
+    # One glued to the word before it stays after that word: "+" keeps its place between the keys.
+    assert rendered("<p>Press <kbd>Ctrl</kbd>+<kbd>C</kbd> to copy, or foo<code>()</code>.</p>") == (
+        "<p>PRESS <kbd>Ctrl</kbd>+<kbd>C</kbd> TO COPY, OR FOO<code>()</code>.</p>"
+    )
 
 
 def test_entities_are_written_back_as_written():

@@ -240,7 +240,9 @@ def rebuilt(run: Run, translation: str, to_target: OffsetMap) -> list[Item]:
         position = low
         for inner in wrap.inside:
             if isinstance(inner, Anchor):
-                at = min(max(to_target(inner.at, word_start=True), position), high)
+                # Glued to the word before it (`+<kbd>C</kbd>`), it goes to that word's end; else to a word's start.
+                glued = inner.at > 0 and not inner.space_before
+                at = min(max(to_target(inner.at, word_start=not glued), position), high)
                 items.append(translation[position:at])
                 if inner.space_before and at and not translation[at - 1].isspace():
                     items.append(" ")
