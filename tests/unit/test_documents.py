@@ -59,6 +59,20 @@ def test_a_cut_with_no_space_after_it_is_not_a_sentence_end():
     assert joined(english, spans, [span.of(english) for span in spans]) == english
 
 
+def test_sentences_written_without_spaces_are_joined_without_them():
+    for text in (
+        "你好。再见。今天很好。",
+        "こんにちは。元気ですか？はい。",
+        "안녕하세요. 반갑습니다.",
+        "It builds. 你好。再见。",
+    ):
+        spans = sentences(text)
+        assert joined(text, spans, [span.of(text) for span in spans]) == text
+    # The translation's script decides: English into Chinese and back.
+    assert joined("Hello. Bye.", sentences("Hello. Bye."), ["你好。", "再见。"]) == "你好。再见。"
+    assert joined("你好。再见。", sentences("你好。再见。"), ["Hello.", "Bye."]) == "Hello. Bye."
+
+
 def test_paragraph_breaks_and_list_items_are_kept_when_joined():
     text = "  Terms.\n\nYou may copy\nit. You may sell it.\n\n\n1. Keep the notice.\n2. Give a copy.  "
     spans = sentences(text)

@@ -13,6 +13,7 @@ mid-sentence. So the text is first cut into blocks at what a line break can mean
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # A blank line, or a line break before a list item ("- x", "* x", "• x", "1. x", "2) x", "a) x", "(iv) x").
@@ -85,10 +86,23 @@ def plain(source: str) -> str:
 def joined(text: str, spans: list[Span], parts: list[str]) -> str:
     """`parts` (one per span, e.g. translations) joined as the spans are in `text`: a block keeps what
     separated it from the one before (a paragraph break, a line break before a list item); sentences in a
-    block are separated by a space."""
+    block are separated by a space, but for two written without one (Chinese, Japanese: `你好。再见。`)."""
     out = []
     for index, (span, part) in enumerate(zip(spans, parts, strict=True)):
         if index:
-            out.append(text[spans[index - 1].end : span.start] if span.new_block else " ")
+            if span.new_block:
+                out.append(text[spans[index - 1].end : span.start])
+            elif not (written_without_spaces(parts[index - 1][-1:]) and written_without_spaces(part[:1])):
+                out.append(" ")
         out.append(part)
     return "".join(out)
+
+
+def written_without_spaces(character: str) -> bool:
+    """A character of the scripts that put no space between sentences: Chinese and Japanese, their full-width
+    punctuation. (Korean's Hangul is as wide, and spaced.)"""
+    return (
+        bool(character)
+        and unicodedata.east_asian_width(character) in ("W", "F")
+        and not unicodedata.name(character, "").startswith("HANGUL")
+    )
