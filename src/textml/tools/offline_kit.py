@@ -22,6 +22,8 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from rich.console import Console
+from rich.progress import track
 
 ROOT = "textml"
 # Wheels for x86-64 Linux, newest glibc first: pip matches each manylinux tag exactly.
@@ -185,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(requirements))
         return 0
     args.dest.mkdir(parents=True, exist_ok=True)
-    results = [fetch(requirement, args.dest, args.python) for requirement in requirements]
+    fetching = track(requirements, description="fetching wheels", console=Console(stderr=True), transient=True)
+    results = [fetch(requirement, args.dest, args.python) for requirement in fetching]
     fetched = sorted((r for r in results if r.path), key=lambda r: -r.path.stat().st_size)
     print("| wheel | MB | how |\n|---|---|---|")
     for result in fetched:
