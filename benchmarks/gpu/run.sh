@@ -14,6 +14,7 @@ wheels=/tmp/textml-wheels
 
 mkdir -p "$wheels"
 cp "$kit"/part*/* "$wheels"/
+# textml.tools.offline_kit.JOIN: the pieces of a cut wheel joined in order.
 (cd "$wheels" && for w in *.piece01; do [ -e "$w" ] || continue; w="${w%.piece01}"; cat "$w".piece?? > "$w" && rm "$w".piece??; done)
 "$python" -m pip install --quiet --no-index --no-deps --no-compile --target "$site" "$wheels"/*.whl
 export PYTHONPATH="$site:$PWD/src" PATH="$site/bin:$PATH" HF_HUB_OFFLINE=1

@@ -44,3 +44,10 @@ def test_parts_hold_at_most_their_size_and_a_cut_wheel_joins_whole(tmp_path):
     for wheel in wheels:
         assert (joined / wheel.name).read_bytes() == wheel.read_bytes()
     assert len(parts) == 5  # 250 in three pieces (100, 100, 50), then first fit: 90+10, 60+40, 50
+
+    # Where no wheel was cut, joining leaves the folder as it is.
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    (whole / "a.whl").write_bytes(b"a")
+    subprocess.run(["bash", "-c", JOIN], cwd=whole, check=True)
+    assert [f.name for f in whole.iterdir()] == ["a.whl"]

@@ -123,8 +123,12 @@ def fetch(requirement: str, dest: Path, python: str) -> Fetched:
         return Fetched(requirement, path, how)
 
 
-# Joins the pieces of a cut wheel (in order) after the parts are copied into one folder.
-JOIN = 'for w in *.piece01; do w="${w%.piece01}"; cat "$w".piece?? > "$w" && rm "$w".piece??; done'
+# Joins the pieces of a cut wheel (in order) after the parts are copied into one folder; nothing where none was cut.
+# (benchmarks/gpu/run.sh runs the same line before anything is installed.)
+JOIN = (
+    'for w in *.piece01; do [ -e "$w" ] || continue; w="${w%.piece01}"; '
+    'cat "$w".piece?? > "$w" && rm "$w".piece??; done'
+)
 
 
 def pack(wheels: list[Path], dest: Path, most: int) -> list[Path]:
